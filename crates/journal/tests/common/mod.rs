@@ -1,0 +1,137 @@
+//! Test fixture: a real key ring (key file outside the journal directory)
+//! and helpers to make events.
+#![allow(dead_code)]
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use probant_crypto::{create_key_file, KeyRing, MasterKeySource};
+use probant_journal::{
+    Actor, ActorKind, Clock, Event, Journal, Options, Outcome, Resource, Sealer, Signer,
+};
+
+pub struct RingSealer(pub probant_crypto::Sealer);
+impl Sealer for RingSealer {
+    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        self.0.seal(aad, plaintext)
+    }
+    fn open(&self, aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+        self.0.open(aad, sealed).ok()
+    }
+}
+
+pub struct RingSigner(pub probant_crypto::Ed25519Signer);
+impl Signer for RingSigner {
+    fn public_key(&self) -> [u8; 32] {
+        self.0.public_key()
+    }
+    fn sign(&self, msg: &[u8]) -> [u8; 64] {
+        self.0.sign(msg)
+    }
+}
+
+pub struct Keys {
+    pub signer: Arc<dyn Signer>,
+    pub sealer: Arc<dyn Sealer>,
+}
+
+/// A fresh key ring in `base/keys` (never inside the journal directory).
+pub fn keys(base: &Path, name: &str) -> Keys {
+    let key_file = base.join("keys").join(format!("{name}.key"));
+    create_key_file(&key_file).unwrap();
+    let home = base.join(format!("{name}-ring"));
+    std::fs::create_dir_all(&home).unwrap();
+    let ring = KeyRing::create(
+        &home.join("keyring.json"),
+        name,
+        &MasterKeySource::KeyFile(key_file),
+    )
+    .unwrap();
+    Keys {
+        signer: Arc::new(RingSigner(ring.journal_signer().unwrap())),
+        sealer: Arc::new(RingSealer(ring.journal_sealer().unwrap())),
+    }
+}
+
+pub const ORIGIN: &str = "probant.test/journal";
+
+pub struct Fixture {
+    pub tmp: tempfile::TempDir,
+    pub keys: Keys,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let keys = keys(tmp.path(), "home");
+        Self { tmp, keys }
+    }
+    pub fn dir(&self) -> PathBuf {
+        self.tmp.path().join("journal")
+    }
+    pub fn create(&self) -> Journal {
+        self.create_with(Options::default())
+    }
+    pub fn create_with(&self, o: Options) -> Journal {
+        Journal::create(
+            &self.dir(),
+            ORIGIN,
+            self.keys.signer.clone(),
+            self.keys.sealer.clone(),
+            o,
+        )
+        .unwrap()
+    }
+    pub fn open(&self) -> Result<Journal, probant_journal::Error> {
+        self.open_with(Options::default())
+    }
+    pub fn open_with(&self, o: Options) -> Result<Journal, probant_journal::Error> {
+        Journal::open(
+            &self.dir(),
+            self.keys.signer.clone(),
+            self.keys.sealer.clone(),
+            o,
+        )
+    }
+}
+
+pub fn event(action: &str, purpose: &str) -> Event {
+    Event {
+        action: action.into(),
+        outcome: Outcome::Success,
+        actor: Actor {
+            id: "alice".into(),
+            kind: ActorKind::Person,
+            on_behalf_of: None,
+            auth: "test".into(),
+        },
+        resource: Resource {
+            record: Some("rec-1".into()),
+            ..Default::default()
+        },
+        purpose: Some(purpose.into()),
+        legal_basis: Some("own-records".into()),
+        controller: "Institution".into(),
+        executor: "IT".into(),
+        place: "Brussels".into(),
+        channel: "test".into(),
+        malfunction: None,
+        details: None,
+    }
+}
+
+/// A clock the test moves by hand.
+pub struct ManualClock(pub AtomicI64);
+impl Clock for ManualClock {
+    fn now_micros(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+impl ManualClock {
+    pub fn at(micros: i64) -> Arc<Self> {
+        Arc::new(Self(AtomicI64::new(micros)))
+    }
+    pub fn set(&self, micros: i64) {
+        self.0.store(micros, Ordering::SeqCst)
+    }
+}
