@@ -105,6 +105,7 @@ impl Journal {
                 detail: "the prune date is in the future".into(),
             });
         }
+        self.sync()?;
         let bundles = self.prunable(before_micros, now)?;
         let ranges = ranges(&bundles);
         let size = self.latest().size;

@@ -29,7 +29,7 @@ pub fn range_hash<S: SubtreeSource>(src: &mut S, lo: u64, hi: u64) -> Result<Has
     }
     if n.is_power_of_two() {
         let height = n.trailing_zeros();
-        if lo % n != 0 {
+        if !lo.is_multiple_of(n) {
             return Err(Error::proof(format!("unaligned subtree [{lo}, {hi})")).into());
         }
         return src.subtree(height, lo >> height);
@@ -101,7 +101,7 @@ impl Frontier {
     }
     /// Appends a full subtree of `height` (the frontier must be aligned to it).
     pub fn push_subtree(&mut self, height: u32, hash: Hash) -> Result<(), Error> {
-        if self.size % (1u64 << height) != 0 {
+        if !self.size.is_multiple_of(1u64 << height) {
             return Err(Error::proof("subtree pushed onto an unaligned frontier"));
         }
         if let Some(&(h, _)) = self.peaks.last() {

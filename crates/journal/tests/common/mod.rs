@@ -135,3 +135,54 @@ impl ManualClock {
         self.0.store(micros, Ordering::SeqCst)
     }
 }
+
+/// Opens the key ring a [`Fixture`] created under `base` (for a child process).
+pub fn open_keys(base: &Path, name: &str) -> Keys {
+    let key_file = base.join("keys").join(format!("{name}.key"));
+    let ring = KeyRing::open(
+        &base.join(format!("{name}-ring/keyring.json")),
+        name,
+        &MasterKeySource::KeyFile(key_file),
+    )
+    .unwrap();
+    Keys {
+        signer: Arc::new(RingSigner(ring.journal_signer().unwrap())),
+        sealer: Arc::new(RingSealer(ring.journal_sealer().unwrap())),
+    }
+}
+
+/// Hashes every file under `dir` (path and content), to prove an operation
+/// that failed changed nothing.
+pub fn tree_digest(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().unwrap() != "lock" {
+                out.push((
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A small deterministic generator (xorshift64*), seeded per run.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
