@@ -1,0 +1,172 @@
+//! A Probant home (DESIGN contract 1): `--home DIR`, else `$PROBANT_HOME`,
+//! else `./probant-home`. It holds `home.json` (identity and format),
+//! `config.toml` (commented, editable), `keyring.json` (keys wrapped by the
+//! master key, which is never stored in the home: N-5.8.3) and `journal/`.
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use probant_crypto::{KeyRing, MasterKeySource};
+use probant_journal::{Actor, ActorKind, Event, Journal, Options, Outcome, Resource, Retention};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+
+/// Home layout version this build writes and reads.
+pub const HOME_FORMAT: u32 = 1;
+
+/// How the master key is provided.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum KeyProvider {
+    /// A key file outside the home.
+    KeyFile {
+        /// Where `init` wrote it (overridable with `--key-file`).
+        path: PathBuf,
+    },
+    /// A passphrase (Argon2id), from `$PROBANT_PASSPHRASE` or a prompt.
+    Passphrase,
+}
+
+/// `home.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HomeMeta {
+    /// Layout version.
+    pub format: u32,
+    /// Random id of this home (binds the key ring to it).
+    pub id: String,
+    /// The log's name: checkpoint origin and signing key name.
+    pub name: String,
+    /// Creation time, RFC 3339 UTC.
+    pub created: String,
+    /// Master key provider.
+    pub key_provider: KeyProvider,
+}
+
+/// What the operator said on the command line about keys and identity.
+#[derive(Clone, Debug, Default)]
+pub struct Access {
+    /// `--key-file` / `$PROBANT_KEY_FILE`.
+    pub key_file: Option<PathBuf>,
+    /// `--as` / `$PROBANT_ACTOR` / the OS user name.
+    pub actor: String,
+}
+
+/// An opened home: key ring unlocked, journal open (this process is its
+/// single writer).
+pub struct Home {
+    pub dir: PathBuf,
+    pub meta: HomeMeta,
+    pub config: Config,
+    pub journal: Journal,
+    pub actor: Actor,
+}
+
+impl Home {
+    /// Reads `home.json`, refusing a layout from a newer Probant.
+    pub fn read_meta(dir: &Path) -> Result<HomeMeta> {
+        let path = dir.join("home.json");
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "{} is not a Probant home (no home.json); create one with `probant init`",
+                dir.display()
+            )
+        })?;
+        let meta: HomeMeta = serde_json::from_str(&text)
+            .with_context(|| format!("{} is malformed", path.display()))?;
+        if meta.format > HOME_FORMAT {
+            bail!(
+                "this home was written by a newer Probant (home format {}; this build reads format {HOME_FORMAT}): upgrade probant",
+                meta.format
+            );
+        }
+        Ok(meta)
+    }
+
+    /// Opens the home: unlocks the key ring and opens (recovers) the journal.
+    pub fn open(dir: &Path, access: &Access) -> Result<Home> {
+        let meta = Self::read_meta(dir)?;
+        let config = Config::load(&dir.join("config.toml"))?;
+        let (source, auth) = master_key_source(&meta, access)?;
+        let ring = KeyRing::open(&dir.join("keyring.json"), &meta.id, &source)
+            .map_err(crate::keys::explain)?;
+        let journal = open_journal(dir, &ring, &config)?;
+        let actor = Actor {
+            id: access.actor.clone(),
+            kind: ActorKind::Person,
+            on_behalf_of: None,
+            auth: auth.into(),
+        };
+        Ok(Home {
+            dir: dir.to_owned(),
+            meta,
+            config,
+            journal,
+            actor,
+        })
+    }
+
+    /// An event by the local operator, filled from the configuration (AR-3.5).
+    pub fn event(&self, action: &str, outcome: Outcome) -> Event {
+        Event {
+            action: action.into(),
+            outcome,
+            actor: self.actor.clone(),
+            resource: Resource::default(),
+            purpose: None,
+            legal_basis: None,
+            controller: self.config.institution.controller.clone(),
+            executor: self.config.institution.executor.clone(),
+            place: self.config.institution.place.clone(),
+            channel: "cli".into(),
+            malfunction: None,
+            details: None,
+        }
+    }
+}
+
+/// Retention and clock options of the journal from the configuration.
+pub fn journal_options(config: &Config) -> Options {
+    Options {
+        retention: Retention {
+            functional_years: config.journal.functional_retention_years,
+            technical_years: config.journal.technical_retention_years,
+        },
+        ..Options::default()
+    }
+}
+
+fn open_journal(dir: &Path, ring: &KeyRing, config: &Config) -> Result<Journal> {
+    let (signer, sealer) = crate::keys::journal_keys(ring)?;
+    Journal::open(
+        &dir.join("journal"),
+        signer,
+        sealer,
+        journal_options(config),
+    )
+    .with_context(|| format!("cannot open the journal of {}", dir.display()))
+}
+
+/// The master key source, and how the operator is thereby authenticated.
+pub fn master_key_source(
+    meta: &HomeMeta,
+    access: &Access,
+) -> Result<(MasterKeySource, &'static str)> {
+    match &meta.key_provider {
+        KeyProvider::Passphrase => {
+            let p = probant_crypto::read_passphrase("Passphrase of this Probant home: ", false)
+                .map_err(crate::keys::explain)?;
+            Ok((MasterKeySource::Passphrase(p), "local-passphrase"))
+        }
+        KeyProvider::KeyFile { path } => {
+            let path = access.key_file.clone().unwrap_or_else(|| path.clone());
+            Ok((MasterKeySource::KeyFile(path), "local-key-file"))
+        }
+    }
+}
+
+/// Arc'd journal keys, shared by the CLI's commands.
+pub type JournalKeys = (
+    Arc<dyn probant_journal::Signer>,
+    Arc<dyn probant_journal::Sealer>,
+);

@@ -1,0 +1,214 @@
+//! `probant init`: a home that works at once (DESIGN contract 6). Either it
+//! is created whole, or nothing is left behind (not even the key file).
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use probant_crypto::{
+    create_key_file, default_key_file_path, ensure_key_file_outside_home, KeyRing, MasterKeySource,
+};
+use probant_journal::{Journal, Outcome};
+use serde_json::json;
+
+use crate::config::{default_text, Config};
+use crate::home::{journal_options, Access, Home, HomeMeta, KeyProvider, HOME_FORMAT};
+use crate::output::{write_file_durably, Out};
+
+/// `probant init` arguments.
+#[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    /// The log's name: checkpoint origin and key name, e.g. `records.example.be/probant`
+    /// (no spaces or '+'). Default: `probant.local/<home id>`.
+    #[arg(long)]
+    name: Option<String>,
+    /// Protect the home with a passphrase (Argon2id) instead of a key file; read from
+    /// $PROBANT_PASSPHRASE or asked twice on the terminal.
+    #[arg(long, conflicts_with = "key_file")]
+    passphrase: bool,
+}
+
+/// Removes what a failed `init` created.
+struct Undo {
+    home: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+}
+
+impl Drop for Undo {
+    fn drop(&mut self) {
+        if let Some(h) = &self.home {
+            let _ = std::fs::remove_dir_all(h);
+        }
+        if let Some(k) = &self.key_file {
+            let _ = std::fs::remove_file(k);
+        }
+    }
+}
+
+/// Creates the home at `dir`.
+pub fn run(dir: &Path, args: &InitArgs, access: &Access, out: &Out) -> Result<()> {
+    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+        bail!(
+            "{} already exists and is not empty: choose another --home",
+            dir.display()
+        );
+    }
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("probant.local/{}", &id[..12]));
+    if !probant_verify::note::is_valid_key_name(&name) {
+        bail!("--name {name:?}: a log name must be non-empty, without spaces or '+'");
+    }
+    let mut undo = Undo {
+        home: None,
+        key_file: None,
+    };
+    let (provider, source) = key_provider(dir, &id, args, access, &mut undo)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    undo.home = Some(dir.to_owned());
+    restrict(dir)?;
+    if let KeyProvider::KeyFile { path } = &provider {
+        ensure_key_file_outside_home(path, dir).map_err(crate::keys::explain)?;
+    }
+    let meta = HomeMeta {
+        format: HOME_FORMAT,
+        id: id.clone(),
+        name: name.clone(),
+        created: now_rfc3339(),
+        key_provider: provider,
+    };
+    write_file_durably(
+        &dir.join("home.json"),
+        serde_json::to_string_pretty(&meta)?.as_bytes(),
+    )?;
+    write_file_durably(&dir.join("config.toml"), default_text(&name).as_bytes())?;
+    let config = Config::load(&dir.join("config.toml"))?;
+    let ring =
+        KeyRing::create(&dir.join("keyring.json"), &id, &source).map_err(crate::keys::explain)?;
+    let (signer, sealer) = crate::keys::journal_keys(&ring)?;
+    let journal = Journal::create(
+        &dir.join("journal"),
+        &name,
+        signer,
+        sealer,
+        journal_options(&config),
+    )?;
+    let home = Home {
+        dir: dir.to_owned(),
+        meta,
+        config,
+        journal,
+        actor: local_actor(access, &source),
+    };
+    let receipt = record_creation(&home)?;
+    home.journal.close()?;
+    undo.home = None;
+    undo.key_file = None;
+    report(&home, receipt.index, out)
+}
+
+fn key_provider(
+    dir: &Path,
+    id: &str,
+    args: &InitArgs,
+    access: &Access,
+    undo: &mut Undo,
+) -> Result<(KeyProvider, MasterKeySource)> {
+    if args.passphrase {
+        let p = probant_crypto::read_passphrase("New passphrase for this Probant home: ", true)
+            .map_err(crate::keys::explain)?;
+        return Ok((KeyProvider::Passphrase, MasterKeySource::Passphrase(p)));
+    }
+    let path = match &access.key_file {
+        Some(p) => absolute(p)?,
+        None => default_key_file_path(id).map_err(crate::keys::explain)?,
+    };
+    if path.starts_with(absolute(dir)?) {
+        bail!("the key file {} would be inside the home: keys are never kept on the carrier they protect (N-5.8.3)", path.display());
+    }
+    create_key_file(&path).map_err(crate::keys::explain)?;
+    undo.key_file = Some(path.clone());
+    Ok((
+        KeyProvider::KeyFile { path: path.clone() },
+        MasterKeySource::KeyFile(path),
+    ))
+}
+
+fn local_actor(access: &Access, source: &MasterKeySource) -> probant_journal::Actor {
+    let auth = match source {
+        MasterKeySource::Passphrase(_) => "local-passphrase",
+        _ => "local-key-file",
+    };
+    probant_journal::Actor {
+        id: access.actor.clone(),
+        kind: probant_journal::ActorKind::Person,
+        on_behalf_of: None,
+        auth: auth.into(),
+    }
+}
+
+fn record_creation(home: &Home) -> Result<probant_journal::Receipt> {
+    let mut e = home.event("home.init", Outcome::Success);
+    e.details = Some(json!({
+        "name": home.meta.name,
+        "home_format": HOME_FORMAT,
+        "key_provider": match home.meta.key_provider { KeyProvider::Passphrase => "passphrase", KeyProvider::KeyFile { .. } => "key-file" },
+        "administrator": home.actor.id,
+    }));
+    Ok(home.journal.append(&e)?)
+}
+
+fn report(home: &Home, index: u64, out: &Out) -> Result<()> {
+    let vkey = home.journal.verifier_key().to_string();
+    let key_file = match &home.meta.key_provider {
+        KeyProvider::KeyFile { path } => Some(path.display().to_string()),
+        KeyProvider::Passphrase => None,
+    };
+    if out.json {
+        return out.json_line(&json!({
+            "home": home.dir.display().to_string(), "id": home.meta.id, "name": home.meta.name,
+            "key_file": key_file, "vkey": vkey, "journal_index": index,
+        }));
+    }
+    out.line(format!(
+        "Created Probant home {} for log \"{}\"",
+        home.dir.display(),
+        home.meta.name
+    ));
+    match key_file {
+        Some(k) => out.line(format!(
+            "  master key file: {k}\n    (mode 0600, outside the home. Back it up somewhere else: without it this home cannot be opened.)"
+        )),
+        None => out.line("  master key: your passphrase (Argon2id). Without it this home cannot be opened."),
+    }
+    out.line(format!("  verifier key:    {vkey}\n    (give it to auditors and witnesses; it is also in journal/vkey)"));
+    out.line(format!(
+        "  journal entry {index} records the creation, by {}",
+        home.actor.id
+    ));
+    out.line(format!(
+        "  configure controller, executor and place in {}",
+        home.dir.join("config.toml").display()
+    ));
+    Ok(())
+}
+
+fn absolute(p: &Path) -> Result<PathBuf> {
+    Ok(if p.is_absolute() {
+        p.to_owned()
+    } else {
+        std::env::current_dir()?.join(p)
+    })
+}
+
+fn restrict(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("chmod {}", dir.display()))
+}
+
+/// Now, RFC 3339 UTC.
+pub fn now_rfc3339() -> String {
+    use probant_journal::Clock;
+    probant_journal::entry::format_time(probant_journal::SystemClock.now_micros())
+}

@@ -1,0 +1,97 @@
+//! `probant`: the command-line shell over Probant's libraries. Arguments are
+//! parsed here; the work is done by `journal`, `crypto` and `verify`.
+#![forbid(unsafe_code)]
+
+mod config;
+mod home;
+mod init;
+mod journal_cmd;
+mod keys;
+mod output;
+mod verify_proof;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::home::{Access, Home};
+use crate::output::Out;
+
+/// Probant: an evidence-grade records vault for the Belgian social-security network.
+#[derive(Parser, Debug)]
+#[command(name = "probant", version, about, long_about = None)]
+struct Cli {
+    /// The home directory.
+    #[arg(
+        long,
+        global = true,
+        env = "PROBANT_HOME",
+        default_value = "probant-home"
+    )]
+    home: PathBuf,
+    /// Print results as JSON (one document per line).
+    #[arg(long, global = true)]
+    json: bool,
+    /// Who is acting (default: the OS user name).
+    #[arg(long = "as", global = true, env = "PROBANT_ACTOR")]
+    actor: Option<String>,
+    /// The master key file (init: where to create it; otherwise: where to read it).
+    #[arg(long, global = true, env = "PROBANT_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Create a home: key ring, journal, default configuration.
+    Init(init::InitArgs),
+    /// Read, prove, verify and prune the access journal.
+    Journal {
+        #[command(subcommand)]
+        cmd: journal_cmd::JournalCmd,
+    },
+    /// Check an inclusion or consistency proof offline.
+    VerifyProof {
+        /// The proof document (JSON).
+        file: PathBuf,
+        /// The log's verifier key file (default: <home>/journal/vkey).
+        #[arg(long)]
+        vkey: Option<PathBuf>,
+    },
+}
+
+fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown-operator".into())
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    let access = Access {
+        key_file: cli.key_file.clone(),
+        actor: cli.actor.clone().unwrap_or_else(os_user),
+    };
+    let out = Out { json: cli.json };
+    match &cli.cmd {
+        Cmd::Init(args) => init::run(&cli.home, args, &access, &out).map(|_| 0),
+        Cmd::Journal { cmd } => {
+            let home = Home::open(&cli.home, &access)?;
+            let code = journal_cmd::run(&home, cmd, &out)?;
+            home.journal.close()?;
+            Ok(code)
+        }
+        Cmd::VerifyProof { file, vkey } => verify_proof::run(file, vkey.as_ref(), &cli.home, &out),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("probant: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
