@@ -1,9 +1,12 @@
 //! The journal's life cycle: create, open (with recovery), append (group
 //! commit), read, prove, close.
 use std::fs::{self, File, OpenOptions, TryLockError};
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 
 use probant_verify::{
@@ -90,24 +93,66 @@ pub struct Receipt {
     pub time: String,
 }
 
+/// Completion of one append, awaited by a blocked thread or an async task.
 #[derive(Default)]
 struct Waiter {
-    done: Mutex<Option<Result<(), String>>>,
+    state: Mutex<WaiterState>,
     cv: Condvar,
+}
+
+#[derive(Default)]
+struct WaiterState {
+    result: Option<Result<(), String>>,
+    waker: Option<Waker>,
 }
 
 impl Waiter {
     fn complete(&self, r: Result<(), String>) {
-        *lock(&self.done) = Some(r);
-        self.cv.notify_all();
+        let waker = {
+            let mut g = lock(&self.state);
+            g.result = Some(r);
+            g.waker.take()
+        };
+        match waker {
+            Some(w) => w.wake(),
+            None => self.cv.notify_all(),
+        }
     }
     fn wait(&self) -> Result<(), String> {
-        let mut g = lock(&self.done);
+        let mut g = lock(&self.state);
         loop {
-            if let Some(r) = g.take() {
+            if let Some(r) = g.result.take() {
                 return r;
             }
             g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<Result<(), String>> {
+        let mut g = lock(&self.state);
+        match g.result.take() {
+            Some(r) => Poll::Ready(r),
+            None => {
+                g.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// An append in flight: resolves once its entries are durable. The entries
+/// have their indexes already; dropping this future does not withdraw them.
+pub struct Appending {
+    waiter: Arc<Waiter>,
+    receipts: Vec<Receipt>,
+}
+
+impl Future for Appending {
+    type Output = Result<Vec<Receipt>, Error>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.waiter.poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(std::mem::take(&mut self.receipts))),
+            Poll::Ready(Err(reason)) => Poll::Ready(Err(Error::Failed { reason })),
         }
     }
 }
@@ -371,6 +416,22 @@ impl Journal {
     /// Appends events as one contiguous run of indexes; returns once all are
     /// durable. Either all get an index or none does.
     pub fn append_all(&self, events: &[Event]) -> Result<Vec<Receipt>, Error> {
+        let pending = self.submit(events)?;
+        pending
+            .waiter
+            .wait()
+            .map_err(|reason| Error::Failed { reason })?;
+        Ok(pending.receipts)
+    }
+
+    /// Like [`Journal::append_all`] for async callers: sequences the events
+    /// now and returns a future that resolves once they are durable. Nothing
+    /// in it blocks a runtime thread.
+    pub fn append_async(&self, events: &[Event]) -> Result<Appending, Error> {
+        self.submit(events)
+    }
+
+    fn submit(&self, events: &[Event]) -> Result<Appending, Error> {
         let prepared = events
             .iter()
             .map(Prepared::new)
@@ -403,8 +464,7 @@ impl Journal {
             receipts
         };
         self.shared.work.notify_one();
-        waiter.wait().map_err(|reason| Error::Failed { reason })?;
-        Ok(receipts)
+        Ok(Appending { waiter, receipts })
     }
 
     /// The latest published checkpoint.

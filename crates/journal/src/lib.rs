@@ -37,7 +37,7 @@ pub use check::{VerifyProgress, VerifyReport};
 pub use entry::{Actor, ActorKind, Event, Outcome, Resource, RetentionCategory};
 pub use error::Error;
 pub use history::Published;
-pub use journal::{Journal, Options, Receipt, Retention};
+pub use journal::{Appending, Journal, Options, Receipt, Retention};
 pub use prune::PruneReport;
 
 /// Seals data at rest (AEAD). Implemented over the key ring by the caller.

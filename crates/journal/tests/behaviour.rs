@@ -281,3 +281,44 @@ fn retention_below_the_minimum_norms_is_refused() {
     }
     assert!(!fx.dir().exists());
 }
+
+/// A minimal executor: parks the thread until the waker fires.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    struct ThreadWaker(std::thread::Thread);
+    impl std::task::Wake for ThreadWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
+#[test]
+fn async_appends_resolve_once_durable_and_keep_their_indexes() {
+    let fx = Fixture::new();
+    let j = fx.create();
+    let futures: Vec<_> = (0..50)
+        .map(|i| {
+            j.append_async(&[event("record.read", &format!("a{i}"))])
+                .unwrap()
+        })
+        .collect();
+    let dropped = j.append_async(&[event("record.read", "dropped")]).unwrap();
+    drop(dropped); // sequenced already: dropping the future does not withdraw it
+    let receipts: Vec<u64> = futures
+        .into_iter()
+        .map(|f| block_on(f).unwrap()[0].index)
+        .collect();
+    assert_eq!(receipts, (0..50).collect::<Vec<_>>());
+    j.sync().unwrap();
+    let v: Value = serde_json::from_slice(&j.entry(50).unwrap()).unwrap();
+    assert_eq!(v["purpose"], "dropped");
+}

@@ -72,7 +72,8 @@ fn write_number(out: &mut String, n: &serde_json::Number) -> Result<(), Error> {
     Ok(())
 }
 
-fn write_string(out: &mut String, s: &str) {
+/// Appends `s` as an RFC 8785 string literal (quotes and escapes).
+pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {
