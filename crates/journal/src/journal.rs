@@ -30,6 +30,13 @@ use crate::{Clock, Error, Sealer, Signer, SystemClock};
 /// On-disk format of the journal directory that this build writes and reads.
 pub const FORMAT: u32 = 1;
 
+/// Most events one `append_all` may carry (their indexes are contiguous).
+pub const MAX_EVENTS_PER_CALL: usize = 65_536;
+
+/// A WAL record carries whole append groups up to about this many bytes
+/// (its length field is 32 bits).
+const MAX_RECORD_BYTES: usize = 64 << 20;
+
 /// Minimum retention (N-5.11.7e); settings below these are refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Retention {
@@ -160,8 +167,9 @@ impl Future for Appending {
 struct Seq {
     next: u64,
     stamper: Stamper,
-    pending: Vec<Vec<u8>>,
-    waiters: Vec<Arc<Waiter>>,
+    pending: std::collections::VecDeque<Vec<u8>>,
+    /// One per submitted group, in order, with the number of entries it covers.
+    waiters: std::collections::VecDeque<(Arc<Waiter>, usize)>,
     failed: Option<String>,
     closing: bool,
 }
@@ -181,9 +189,10 @@ impl Shared {
             s.pending.clear();
             std::mem::take(&mut s.waiters)
         };
-        for w in waiters {
+        for (w, _) in waiters {
             w.complete(Err(reason.clone()));
         }
+        self.work.notify_all();
         self.published_cv.notify_all();
     }
 }
@@ -365,8 +374,8 @@ impl Journal {
             seq: Mutex::new(Seq {
                 next: published.size,
                 stamper: Stamper::after(last_time),
-                pending: Vec::new(),
-                waiters: Vec::new(),
+                pending: Default::default(),
+                waiters: Default::default(),
                 failed: None,
                 closing: false,
             }),
@@ -432,6 +441,14 @@ impl Journal {
     }
 
     fn submit(&self, events: &[Event]) -> Result<Appending, Error> {
+        if events.is_empty() || events.len() > MAX_EVENTS_PER_CALL {
+            return Err(Error::InvalidEvent {
+                detail: format!(
+                    "{} events in one call; 1 to {MAX_EVENTS_PER_CALL} are accepted",
+                    events.len()
+                ),
+            });
+        }
         let prepared = events
             .iter()
             .map(Prepared::new)
@@ -453,14 +470,14 @@ impl Journal {
             for p in &prepared {
                 let (time, malfunction) = s.stamper.stamp(self.clock.now_micros());
                 let bytes = p.stamp(time, malfunction.as_deref());
-                s.pending.push(bytes);
+                s.pending.push_back(bytes);
                 receipts.push(Receipt {
                     index: s.next,
                     time: format_time(time),
                 });
                 s.next += 1;
             }
-            s.waiters.push(waiter.clone());
+            s.waiters.push_back((waiter.clone(), prepared.len()));
             receipts
         };
         self.shared.work.notify_one();
@@ -612,8 +629,8 @@ impl Journal {
             let _ = t.join();
         }
         match lock(&self.shared.seq).failed.clone() {
-            Some(reason) if reason != "closed" => Err(Error::Failed { reason }),
-            _ => Ok(()),
+            Some(reason) => Err(Error::Failed { reason }),
+            None => Ok(()),
         }
     }
 }
@@ -648,13 +665,12 @@ fn writer_loop(
             if s.pending.is_empty() || s.failed.is_some() {
                 return;
             }
-            let entries = std::mem::take(&mut s.pending);
-            let first = s.next - entries.len() as u64;
-            (first, entries, std::mem::take(&mut s.waiters))
+            let first = s.next - s.pending.len() as u64;
+            take_batch(&mut s, first)
         };
         let written = wal::encode_record(sealer, first, &entries).and_then(|r| wal.append(&r));
         if let Err(e) = written {
-            for w in &waiters {
+            for (w, _) in &waiters {
                 w.complete(Err(e.to_string()));
             }
             shared.fail(e.to_string());
@@ -662,7 +678,7 @@ fn writer_loop(
         }
         let next = first + entries.len() as u64;
         let _ = tx.send((first, entries));
-        for w in waiters {
+        for (w, _) in waiters {
             w.complete(Ok(()));
         }
         if wal.len > segment_bytes {
@@ -672,6 +688,24 @@ fn writer_loop(
             }
         }
     }
+}
+
+/// Takes whole append groups from the front of the queue, up to
+/// `MAX_RECORD_BYTES` (at least one group).
+type Batch = (u64, Vec<Vec<u8>>, Vec<(Arc<Waiter>, usize)>);
+
+fn take_batch(s: &mut Seq, first: u64) -> Batch {
+    let (mut entries, mut waiters, mut bytes) = (Vec::new(), Vec::new(), 0usize);
+    while let Some(&(_, count)) = s.waiters.front() {
+        let group: usize = s.pending.iter().take(count).map(|e| e.len() + 2).sum();
+        if !waiters.is_empty() && bytes + group > MAX_RECORD_BYTES {
+            break;
+        }
+        bytes += group;
+        entries.extend(s.pending.drain(..count));
+        waiters.extend(s.waiters.pop_front());
+    }
+    (first, entries, waiters)
 }
 
 fn integrator_loop(shared: &Shared, mut integrator: Integrator, rx: Receiver<(u64, Vec<Vec<u8>>)>) {

@@ -203,6 +203,13 @@ fn an_oversized_event_is_refused_without_consuming_an_index() {
     assert!(matches!(j.append(&big), Err(Error::EntryTooLarge { .. })));
     assert!(j.append_all(&[event("record.read", "ok"), big]).is_err());
     assert_eq!(j.append(&event("record.read", "next")).unwrap().index, 2);
+    assert!(matches!(j.append_all(&[]), Err(Error::InvalidEvent { .. })));
+    let too_many = vec![event("record.read", "x"); 65_537];
+    assert!(matches!(
+        j.append_all(&too_many),
+        Err(Error::InvalidEvent { .. })
+    ));
+    assert_eq!(j.append(&event("record.read", "after")).unwrap().index, 3);
 }
 
 #[test]

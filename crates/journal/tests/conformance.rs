@@ -54,7 +54,9 @@ fn tiles_checkpoint_and_proofs_pass_the_reference_checks() {
         let events: Vec<_> = (0..batch)
             .map(|i| event("record.read", &format!("b{total}-{i}")))
             .collect();
-        journal.append_all(&events).unwrap();
+        for chunk in events.chunks(60_000) {
+            journal.append_all(chunk).unwrap();
+        }
         total += batch as u64;
         sizes.push(journal.sync().unwrap().size);
     }
