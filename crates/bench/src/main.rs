@@ -17,25 +17,6 @@ use probant_journal::{
     Actor, ActorKind, Event, Journal, Options, Outcome, Resource, Sealer, Signer,
 };
 
-struct RingSealer(probant_crypto::Sealer);
-impl Sealer for RingSealer {
-    fn seal(&self, aad: &[u8], p: &[u8]) -> Vec<u8> {
-        self.0.seal(aad, p)
-    }
-    fn open(&self, aad: &[u8], s: &[u8]) -> Option<Vec<u8>> {
-        self.0.open(aad, s).ok()
-    }
-}
-struct RingSigner(probant_crypto::Ed25519Signer);
-impl Signer for RingSigner {
-    fn public_key(&self) -> [u8; 32] {
-        self.0.public_key()
-    }
-    fn sign(&self, m: &[u8]) -> [u8; 64] {
-        self.0.sign(m)
-    }
-}
-
 struct Bench {
     dir: PathBuf,
     signer: Arc<dyn Signer>,
@@ -53,10 +34,11 @@ impl Bench {
             "bench",
             &MasterKeySource::KeyFile(keys.join("bench.key")),
         )?;
+        let (signer, sealer) = probant_journal::keyring::journal_keys(&ring)?;
         Ok(Self {
             dir: dir.to_owned(),
-            signer: Arc::new(RingSigner(ring.journal_signer()?)),
-            sealer: Arc::new(RingSealer(ring.journal_sealer()?)),
+            signer,
+            sealer,
             runs: AtomicU64::new(0),
         })
     }

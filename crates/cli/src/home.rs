@@ -3,7 +3,6 @@
 //! `config.toml` (commented, editable), `keyring.json` (keys wrapped by the
 //! master key, which is never stored in the home: N-5.8.3) and `journal/`.
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use probant_crypto::{KeyRing, MasterKeySource};
@@ -164,9 +163,3 @@ pub fn master_key_source(
         }
     }
 }
-
-/// Arc'd journal keys, shared by the CLI's commands.
-pub type JournalKeys = (
-    Arc<dyn probant_journal::Signer>,
-    Arc<dyn probant_journal::Sealer>,
-);

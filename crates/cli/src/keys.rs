@@ -1,39 +1,13 @@
 //! Wiring the key ring into the journal's crypto traits, and turning key
 //! errors into advice.
-use std::sync::Arc;
-
 use anyhow::{anyhow, Result};
 use probant_crypto::KeyRing;
 
-use crate::home::JournalKeys;
-
-struct RingSealer(probant_crypto::Sealer);
-
-impl probant_journal::Sealer for RingSealer {
-    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-        self.0.seal(aad, plaintext)
-    }
-    fn open(&self, aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
-        self.0.open(aad, sealed).ok()
-    }
-}
-
-struct RingSigner(probant_crypto::Ed25519Signer);
-
-impl probant_journal::Signer for RingSigner {
-    fn public_key(&self) -> [u8; 32] {
-        self.0.public_key()
-    }
-    fn sign(&self, msg: &[u8]) -> [u8; 64] {
-        self.0.sign(msg)
-    }
-}
+use probant_journal::JournalKeys;
 
 /// The journal's signer and sealer from the key ring.
 pub fn journal_keys(ring: &KeyRing) -> Result<JournalKeys> {
-    let signer = ring.journal_signer().map_err(explain)?;
-    let sealer = ring.journal_sealer().map_err(explain)?;
-    Ok((Arc::new(RingSigner(signer)), Arc::new(RingSealer(sealer))))
+    probant_journal::keyring::journal_keys(ring).map_err(explain)
 }
 
 /// A key error with what to do about it.

@@ -28,6 +28,8 @@ mod fsutil;
 mod history;
 pub mod integrate;
 mod journal;
+#[cfg(feature = "keyring")]
+pub mod keyring;
 mod proofs;
 mod prune;
 pub mod store;
@@ -39,6 +41,9 @@ pub use error::Error;
 pub use history::Published;
 pub use journal::{Appending, Journal, Options, Receipt, Retention};
 pub use prune::PruneReport;
+
+/// The journal's signer and sealer, as `Journal::create`/`open` take them.
+pub type JournalKeys = (std::sync::Arc<dyn Signer>, std::sync::Arc<dyn Sealer>);
 
 /// Seals data at rest (AEAD). Implemented over the key ring by the caller.
 pub trait Sealer: Send + Sync {

@@ -10,26 +10,6 @@ use probant_journal::{
     Actor, ActorKind, Clock, Event, Journal, Options, Outcome, Resource, Sealer, Signer,
 };
 
-pub struct RingSealer(pub probant_crypto::Sealer);
-impl Sealer for RingSealer {
-    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-        self.0.seal(aad, plaintext)
-    }
-    fn open(&self, aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
-        self.0.open(aad, sealed).ok()
-    }
-}
-
-pub struct RingSigner(pub probant_crypto::Ed25519Signer);
-impl Signer for RingSigner {
-    fn public_key(&self) -> [u8; 32] {
-        self.0.public_key()
-    }
-    fn sign(&self, msg: &[u8]) -> [u8; 64] {
-        self.0.sign(msg)
-    }
-}
-
 pub struct Keys {
     pub signer: Arc<dyn Signer>,
     pub sealer: Arc<dyn Sealer>,
@@ -47,10 +27,8 @@ pub fn keys(base: &Path, name: &str) -> Keys {
         &MasterKeySource::KeyFile(key_file),
     )
     .unwrap();
-    Keys {
-        signer: Arc::new(RingSigner(ring.journal_signer().unwrap())),
-        sealer: Arc::new(RingSealer(ring.journal_sealer().unwrap())),
-    }
+    let (signer, sealer) = probant_journal::keyring::journal_keys(&ring).unwrap();
+    Keys { signer, sealer }
 }
 
 pub const ORIGIN: &str = "probant.test/journal";
@@ -145,10 +123,8 @@ pub fn open_keys(base: &Path, name: &str) -> Keys {
         &MasterKeySource::KeyFile(key_file),
     )
     .unwrap();
-    Keys {
-        signer: Arc::new(RingSigner(ring.journal_signer().unwrap())),
-        sealer: Arc::new(RingSealer(ring.journal_sealer().unwrap())),
-    }
+    let (signer, sealer) = probant_journal::keyring::journal_keys(&ring).unwrap();
+    Keys { signer, sealer }
 }
 
 /// Hashes every file under `dir` (path and content), to prove an operation
