@@ -96,13 +96,26 @@ impl Home {
             on_behalf_of: None,
             auth: auth.into(),
         };
-        Ok(Home {
+        let home = Home {
             dir: dir.to_owned(),
             meta,
             config,
             journal,
             actor,
-        })
+        };
+        home.journal_recovery()?;
+        Ok(home)
+    }
+
+    /// Whatever opening had to repair or replay is a malfunction to journal
+    /// (AR-3.5), so that even a silent repair leaves a trace.
+    fn journal_recovery(&self) -> Result<()> {
+        if let Some(note) = self.journal.recovery().malfunction() {
+            let mut e = self.event("journal.recovery", Outcome::Success);
+            e.malfunction = Some(note);
+            self.journal.append(&e)?;
+        }
+        Ok(())
     }
 
     /// An event by the local operator, filled from the configuration (AR-3.5).

@@ -26,19 +26,50 @@ pub struct InitArgs {
     passphrase: bool,
 }
 
-/// Removes what a failed `init` created.
+/// Removes what a failed `init` created, and only that: a home directory
+/// that existed (empty) before is emptied again and gets its mode back; key
+/// file directories that `init` created are removed if empty.
+#[derive(Default)]
 struct Undo {
     home: Option<PathBuf>,
+    home_existed: Option<std::fs::Permissions>,
     key_file: Option<PathBuf>,
+    key_dirs: Vec<PathBuf>,
+}
+
+impl Undo {
+    /// Keeps everything (assigning a new `Undo` would drop, and run, this one).
+    fn disarm(&mut self) {
+        self.home = None;
+        self.key_file = None;
+        self.key_dirs.clear();
+    }
 }
 
 impl Drop for Undo {
     fn drop(&mut self) {
-        if let Some(h) = &self.home {
-            let _ = std::fs::remove_dir_all(h);
-        }
         if let Some(k) = &self.key_file {
             let _ = std::fs::remove_file(k);
+        }
+        for d in self.key_dirs.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+        let Some(h) = &self.home else { return };
+        match &self.home_existed {
+            None => {
+                let _ = std::fs::remove_dir_all(h);
+            }
+            Some(mode) => {
+                for item in std::fs::read_dir(h).into_iter().flatten().flatten() {
+                    let p = item.path();
+                    let _ = if p.is_dir() {
+                        std::fs::remove_dir_all(&p)
+                    } else {
+                        std::fs::remove_file(&p)
+                    };
+                }
+                let _ = std::fs::set_permissions(h, mode.clone());
+            }
         }
     }
 }
@@ -59,11 +90,9 @@ pub fn run(dir: &Path, args: &InitArgs, access: &Access, out: &Out) -> Result<()
     if !probant_verify::note::is_valid_key_name(&name) {
         bail!("--name {name:?}: a log name must be non-empty, without spaces or '+'");
     }
-    let mut undo = Undo {
-        home: None,
-        key_file: None,
-    };
+    let mut undo = Undo::default();
     let (provider, source) = key_provider(dir, &id, args, access, &mut undo)?;
+    undo.home_existed = std::fs::metadata(dir).ok().map(|m| m.permissions());
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     undo.home = Some(dir.to_owned());
     restrict(dir)?;
@@ -102,8 +131,7 @@ pub fn run(dir: &Path, args: &InitArgs, access: &Access, out: &Out) -> Result<()
     };
     let receipt = record_creation(&home)?;
     home.journal.close()?;
-    undo.home = None;
-    undo.key_file = None;
+    undo.disarm();
     report(&home, receipt.index, out)
 }
 
@@ -123,9 +151,22 @@ fn key_provider(
         Some(p) => absolute(p)?,
         None => default_key_file_path(id).map_err(crate::keys::explain)?,
     };
-    if path.starts_with(absolute(dir)?) {
-        bail!("the key file {} would be inside the home: keys are never kept on the carrier they protect (N-5.8.3)", path.display());
+    let home = absolute(dir)?;
+    if path.starts_with(&home) {
+        return Err(crate::keys::explain(
+            probant_crypto::Error::KeyFileInsideHome {
+                key_file: path,
+                home,
+            },
+        ));
     }
+    undo.key_dirs = path
+        .ancestors()
+        .skip(1)
+        .take_while(|d| !d.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    undo.key_dirs.reverse();
     create_key_file(&path).map_err(crate::keys::explain)?;
     undo.key_file = Some(path.clone());
     Ok((
@@ -166,7 +207,7 @@ fn report(home: &Home, index: u64, out: &Out) -> Result<()> {
     };
     if out.json {
         return out.json_line(&json!({
-            "home": home.dir.display().to_string(), "id": home.meta.id, "name": home.meta.name,
+            "home": absolute(&home.dir)?.display().to_string(), "id": home.meta.id, "name": home.meta.name,
             "key_file": key_file, "vkey": vkey, "journal_index": index,
         }));
     }

@@ -74,8 +74,25 @@ pub fn run(home: &Home, cmd: &JournalCmd, out: &Out) -> Result<i32> {
     }
 }
 
+/// Checks arguments that need no home, so bad input fails before a key is
+/// asked for or anything is opened.
+pub fn validate(cmd: &JournalCmd) -> Result<()> {
+    if let JournalCmd::Prune { before } = cmd {
+        parse_date(before)?;
+    }
+    Ok(())
+}
+
 fn entries(home: &Home, from: u64, to: Option<u64>) -> Result<()> {
-    let to = to.unwrap_or(home.journal.latest().size);
+    let size = home.journal.latest().size;
+    let to = to.unwrap_or(size);
+    if from > to || to > size {
+        // A refused read is journaled too, as what it was.
+        let mut e = home.event("journal.read", Outcome::Failure);
+        e.details = Some(json!({ "from": from, "to": to }));
+        home.journal.append(&e)?;
+        bail!("out of range: entries {from}..{to} are not within 0..{size}");
+    }
     let mut e = home.event("journal.read", Outcome::Success);
     e.details = Some(json!({ "from": from, "to": to }));
     // The read is durable in the journal before any entry is shown (N-5.9.5).

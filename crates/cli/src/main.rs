@@ -77,6 +77,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     match &cli.cmd {
         Cmd::Init(args) => init::run(&cli.home, args, &access, &out).map(|_| 0),
         Cmd::Journal { cmd } => {
+            journal_cmd::validate(cmd)?;
             let home = Home::open(&cli.home, &access)?;
             let code = journal_cmd::run(&home, cmd, &out)?;
             home.journal.close()?;

@@ -10,6 +10,7 @@ use probant_verify::{
 };
 
 use crate::history::Published;
+
 use crate::integrate::{Artefact, TreeEdge};
 use crate::journal::bundle_width;
 use crate::prune::read_ledger;
@@ -23,7 +24,11 @@ fn levels_of(size: u64) -> u8 {
 /// The edge of the published tree. If a partial tile is torn or missing, it
 /// is rebuilt from the level below (the partial bundle for level 0) and
 /// rewritten, provided the result matches the signed root.
-pub(crate) fn load_edge(store: &TileStore, last: &Published) -> Result<TreeEdge, Error> {
+/// Returns the edge and the paths of the tiles that had to be rebuilt.
+pub(crate) fn load_edge(
+    store: &TileStore,
+    last: &Published,
+) -> Result<(TreeEdge, Vec<String>), Error> {
     let size = last.size;
     let w0 = partial_width(size, 0);
     let bundle = if w0 == 0 {
@@ -44,7 +49,7 @@ pub(crate) fn load_edge(store: &TileStore, last: &Published) -> Result<TreeEdge,
     if let Ok(levels) = stored {
         let edge = TreeEdge::from_parts(size, levels, bundle.clone())?;
         if edge.root() == last.root {
-            return Ok(edge);
+            return Ok((edge, Vec::new()));
         }
     }
     repair_edge(store, last, bundle)
@@ -54,7 +59,7 @@ fn repair_edge(
     store: &TileStore,
     last: &Published,
     bundle: Vec<Vec<u8>>,
-) -> Result<TreeEdge, Error> {
+) -> Result<(TreeEdge, Vec<String>), Error> {
     let size = last.size;
     let mut levels = vec![bundle.iter().map(|e| leaf_hash(e)).collect::<Vec<_>>()];
     for l in 1..levels_of(size) {
@@ -76,8 +81,9 @@ fn repair_edge(
             ),
         });
     }
-    store.write(&edge.partial_tiles())?;
-    Ok(edge)
+    let rewritten = edge.partial_tiles();
+    store.write(&rewritten)?;
+    Ok((edge, rewritten.iter().map(Artefact::path).collect()))
 }
 
 /// Outcome of `journal verify`.
@@ -214,6 +220,7 @@ impl Checker<'_> {
         let produced = self.edge.integrate_leaves(&leaves);
         for a in produced.iter().filter(|a| a.is_full()) {
             self.check_stored(a);
+            self.check_superseded_partials(a);
         }
     }
 
@@ -253,6 +260,7 @@ impl Checker<'_> {
     fn check_edge(&mut self, latest: &Published) {
         for a in self.edge.partial_tiles() {
             self.check_stored(&a);
+            self.check_superseded_partials(&a);
         }
         if self.frontier.root() != latest.root {
             self.fail(format!(
@@ -267,6 +275,45 @@ impl Checker<'_> {
             .collect();
         if let Some((_, e)) = unconfirmed.first() {
             self.fail(format!("journal/pruned names entry {e}, which is not the journal.prune entry that records it"));
+        }
+    }
+
+    /// Partial tiles of earlier published sizes stay on disk (proofs to
+    /// those sizes read them) until the full tile replaces them: each must be
+    /// a prefix of the tile as recomputed.
+    fn check_superseded_partials(&mut self, a: &Artefact) {
+        let Artefact::Tile {
+            level,
+            index,
+            hashes,
+        } = a
+        else {
+            return;
+        };
+        let dir = self
+            .store
+            .root()
+            .join(format!("{}.p", tile::tile_path(*level, *index, TILE_WIDTH)));
+        let Ok(listing) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        for item in listing.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            let Ok(width) = name.parse::<usize>() else {
+                continue;
+            };
+            if width * 32 >= hashes.len() && !a.is_full() {
+                continue; // the current partial tile, checked by check_stored
+            }
+            let path = tile::tile_path(*level, *index, width as u64);
+            match std::fs::read(item.path()) {
+                Ok(b) if width * 32 <= hashes.len() && b == hashes[..width * 32] => {}
+                _ => {
+                    return self.fail(format!(
+                    "{path} (kept for proofs to an earlier size) differs from the recomputed tile"
+                ))
+                }
+            }
         }
     }
 

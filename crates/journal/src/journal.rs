@@ -271,7 +271,38 @@ pub struct Journal {
     clock: Arc<dyn Clock>,
     retention: Retention,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    recovery: Recovery,
     _lock: File,
+}
+
+/// What opening the journal had to do to recover from an earlier stop.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Partial tiles found torn or missing and rebuilt (paths).
+    pub repaired_tiles: Vec<String>,
+    /// Acknowledged entries integrated from the write-ahead log (the
+    /// previous process stopped before publishing them).
+    pub wal_entries: u64,
+}
+
+impl Recovery {
+    /// A malfunction note for the journal (AR-3.5), if anything was recovered.
+    pub fn malfunction(&self) -> Option<String> {
+        let mut notes = Vec::new();
+        if !self.repaired_tiles.is_empty() {
+            notes.push(format!(
+                "torn or missing tiles rebuilt from durable data: {}",
+                self.repaired_tiles.join(", ")
+            ));
+        }
+        if self.wal_entries > 0 {
+            notes.push(format!(
+                "{} acknowledged entries integrated from the write-ahead log after an unclean stop",
+                self.wal_entries
+            ));
+        }
+        (!notes.is_empty()).then(|| notes.join("; "))
+    }
 }
 
 impl Journal {
@@ -350,7 +381,7 @@ impl Journal {
         })?;
         last.verify(&vkey)?;
         reconcile_checkpoint_file(dir, &vkey, &mut history, &last)?;
-        let edge = crate::check::load_edge(&store, &last)?;
+        let (edge, repaired_tiles) = crate::check::load_edge(&store, &last)?;
         let mut integrator = Integrator {
             dir: dir.to_owned(),
             edge,
@@ -360,6 +391,10 @@ impl Journal {
             vkey: vkey.clone(),
         };
         let recovered = recover_wal(dir, &*sealer, last.size)?;
+        let recovery = Recovery {
+            repaired_tiles,
+            wal_entries: recovered.len() as u64,
+        };
         let published = if recovered.is_empty() {
             last
         } else {
@@ -403,8 +438,14 @@ impl Journal {
             clock: options.clock,
             retention: options.retention,
             threads: Mutex::new(threads),
+            recovery,
             _lock: lock_file,
         })
+    }
+
+    /// What opening had to recover (journal it as a malfunction, AR-3.5).
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
     }
 
     /// The log's verifier key.
@@ -593,7 +634,7 @@ impl Journal {
         let entry = String::from_utf8(entry).map_err(|_| Error::Corrupt {
             what: format!("entry {index} is not UTF-8"),
         })?;
-        Ok(InclusionProof {
+        let proof = InclusionProof {
             origin: self.vkey.name().to_owned(),
             index,
             size: p.size,
@@ -601,7 +642,9 @@ impl Journal {
             entry,
             inclusion: path.iter().map(encode_hash).collect(),
             checkpoint: p.note(&self.vkey),
-        })
+        };
+        self.checked(proof.verify(&self.vkey).map(|_| ()), p.size)?;
+        Ok(proof)
     }
 
     /// Consistency proof (contract 5) between two published sizes.
@@ -610,13 +653,22 @@ impl Journal {
         let old = self.published_at(Some(old))?;
         let mut src = TileHashes::new(&self.store, new.size);
         let path = proofs::consistency(&mut src, old.size, new.size)?;
-        Ok(ConsistencyProof {
+        let proof = ConsistencyProof {
             origin: self.vkey.name().to_owned(),
             old_size: old.size,
             new_size: new.size,
             consistency: path.iter().map(encode_hash).collect(),
             old_checkpoint: old.note(&self.vkey),
             new_checkpoint: new.note(&self.vkey),
+        };
+        self.checked(proof.verify(&self.vkey).map(|_| ()), new.size)?;
+        Ok(proof)
+    }
+
+    /// A proof leaves only if it checks against the signed checkpoint.
+    fn checked(&self, r: Result<(), probant_verify::Error>, size: u64) -> Result<(), Error> {
+        r.map_err(|e| Error::Corrupt {
+            what: format!("the stored tiles do not prove against the signed checkpoint of size {size} ({e}); run `probant journal verify`"),
         })
     }
 

@@ -39,7 +39,7 @@ pub use check::{VerifyProgress, VerifyReport};
 pub use entry::{Actor, ActorKind, Event, Outcome, Resource, RetentionCategory};
 pub use error::Error;
 pub use history::Published;
-pub use journal::{Appending, Journal, Options, Receipt, Retention};
+pub use journal::{Appending, Journal, Options, Receipt, Recovery, Retention};
 pub use prune::PruneReport;
 
 /// The journal's signer and sealer, as `Journal::create`/`open` take them.

@@ -123,6 +123,11 @@ fn a_torn_partial_tile_is_repaired_on_open() {
     std::fs::remove_file(fx.dir().join("tile/1/001.p/17")).unwrap();
     let j = fx.open().unwrap();
     assert_eq!(std::fs::read(&partial).unwrap(), b);
+    let note = j.recovery().malfunction().expect("the repair is reported");
+    assert!(
+        note.contains("tile/0/273.p/112") && note.contains("tile/1/001.p/17"),
+        "{note}"
+    );
     assert_eq!(j.verify(&mut |_, _| {}).unwrap().problem, None);
 }
 
@@ -143,7 +148,29 @@ fn damage_that_cannot_be_repaired_refuses_to_open() {
 #[test]
 fn a_forged_history_checkpoint_is_named() {
     let (fx, j) = setup();
-    flip(&fx.dir().join("checkpoints"), 8 + 104 * 3 + 10);
+    flip(&fx.dir().join("checkpoints"), 8 + 104 + 10); // record 1 always exists
     let p = problem(&j);
     assert!(p.contains("published checkpoint of size"), "{p}");
+}
+
+#[test]
+fn a_superseded_partial_tile_is_checked_and_never_yields_a_bad_proof() {
+    // Proofs to an earlier published size read that size's partial tiles.
+    let fx = Fixture::new();
+    let j = fx.create();
+    for i in 0..5 {
+        j.append(&event("record.read", &format!("p{i}"))).unwrap();
+        j.sync().unwrap();
+    }
+    flip(&fx.dir().join("tile/0/000.p/3"), 40);
+    let p = problem(&j);
+    assert!(
+        p.contains("tile/0/000.p/3 (kept for proofs to an earlier size)"),
+        "{p}"
+    );
+    let err = j
+        .inclusion_proof(0, Some(3))
+        .expect_err("no proof from damaged tiles");
+    assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+    j.inclusion_proof(0, Some(5)).unwrap();
 }
