@@ -27,6 +27,7 @@
 
 #![forbid(unsafe_code)]
 
+mod blind;
 mod datakey;
 mod error;
 mod fsutil;
@@ -38,6 +39,7 @@ mod seal;
 mod sign;
 mod stream;
 
+pub use blind::BlindIndexKey;
 pub use datakey::{DataKey, WrappedKey};
 pub use error::Error;
 pub use kek::Argon2Params;

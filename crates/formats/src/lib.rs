@@ -45,6 +45,7 @@ mod xml;
 pub use error::FormatError;
 pub use format::{Format, Identification};
 pub use identify::identify;
+pub use text::TextStream;
 
 use identify::Kind;
 

@@ -70,3 +70,117 @@ fn line_endings(b: &[u8]) -> &'static str {
         _ => "mixed line endings",
     }
 }
+
+/// Validates UTF-8 text that arrives in chunks, with the rules above, for
+/// files too large to hold in memory: the vault reads such a file once,
+/// feeding each chunk here and to the encryption. Text that starts like XML
+/// or JSON is refused here: those need the whole document to be checked.
+#[derive(Debug, Default)]
+pub struct TextStream {
+    pending: Vec<u8>,
+    offset: u64,
+    started: bool,
+}
+
+impl TextStream {
+    /// Checks the next chunk.
+    pub fn update(&mut self, chunk: &[u8]) -> Result<(), FormatError> {
+        let mut joined;
+        let data: &[u8] = if self.pending.is_empty() {
+            chunk
+        } else {
+            joined = std::mem::take(&mut self.pending);
+            joined.extend_from_slice(chunk);
+            &joined
+        };
+        if !self.started && !data.is_empty() {
+            self.started = true;
+            self.check_start(data)?;
+        }
+        let valid = match std::str::from_utf8(data) {
+            Ok(_) => data.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(e) => {
+                let at = e.valid_up_to();
+                return Err(corrupt(
+                    F,
+                    self.offset as usize + at,
+                    format!("invalid UTF-8 (byte 0x{:02X})", data[at]),
+                ));
+            }
+        };
+        if let Some(pos) = data[..valid].iter().position(|&c| is_forbidden_control(c)) {
+            return Err(corrupt(
+                F,
+                self.offset as usize + pos,
+                format!(
+                    "control character U+{:04X} is not allowed in text",
+                    data[pos]
+                ),
+            ));
+        }
+        self.pending = data[valid..].to_vec();
+        self.offset += valid as u64;
+        Ok(())
+    }
+
+    fn check_start(&self, data: &[u8]) -> Result<(), FormatError> {
+        let head = &data[..data.len().min(4096)];
+        match crate::identify(head) {
+            Some(Format::Utf8Text) => Ok(()),
+            Some(other) => Err(FormatError::Unsupported {
+                format: other,
+                detail: "too large to validate in memory, and only UTF-8 text can be validated while streaming".into(),
+            }),
+            None => Err(FormatError::Unknown),
+        }
+    }
+
+    /// Ends the stream: an incomplete last character is refused.
+    pub fn finish(self) -> Result<Identification, FormatError> {
+        if !self.pending.is_empty() {
+            return Err(crate::error::truncated(
+                F,
+                "the last UTF-8 character is incomplete",
+            ));
+        }
+        if !self.started {
+            return Err(FormatError::Empty);
+        }
+        let mut id = Identification::new(F, "x-fmt/111", "text/plain", "Plain Text File");
+        id.notes
+            .push("encoding UTF-8, validated while streaming".into());
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    fn run(chunks: &[&[u8]]) -> Result<Identification, FormatError> {
+        let mut t = TextStream::default();
+        for c in chunks {
+            t.update(c)?;
+        }
+        t.finish()
+    }
+
+    #[test]
+    fn characters_split_across_chunks_are_accepted() {
+        let text = "Ceci est un « dossier » — €\n".as_bytes();
+        for cut in 0..text.len() {
+            assert!(run(&[&text[..cut], &text[cut..]]).is_ok(), "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn bad_bytes_controls_truncation_and_non_text_are_refused() {
+        assert!(run(&[b"abc", b"\xff"]).is_err());
+        assert!(run(&[b"abc\x01"]).is_err());
+        assert!(run(&["é".as_bytes().split_at(1).0]).is_err());
+        assert!(run(&[b"<?xml version=\"1.0\"?><a/>"]).is_err());
+        assert!(run(&[b"%PDF-1.7\n"]).is_err());
+        assert!(run(&[]).is_err());
+    }
+}
