@@ -128,6 +128,13 @@ impl VerifierKey {
             if sig.name != self.name || sig.id != self.id {
                 continue;
             }
+            if found {
+                // As Go's note.Open: one key signs a note once.
+                return Err(Error::malformed(
+                    "signed note",
+                    "two signatures by the same key",
+                ));
+            }
             found = true;
             let Ok(raw) = <[u8; 64]>::try_from(sig.signature.as_slice()) else {
                 return Err(Error::BadSignature {

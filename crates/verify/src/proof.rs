@@ -69,6 +69,9 @@ pub fn verify_consistency(
             detail: format!("old size {old_size} exceeds new size {new_size}"),
         });
     }
+    if old_size == 0 && *old_root != crate::hash::empty_root() {
+        return Err(Error::proof("the empty tree's root is SHA-256 of nothing"));
+    }
     if old_size == new_size || old_size == 0 {
         if !path.is_empty() {
             return Err(Error::proof("expected an empty consistency proof"));

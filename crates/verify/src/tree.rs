@@ -101,6 +101,10 @@ impl Frontier {
     }
     /// Appends a full subtree of `height` (the frontier must be aligned to it).
     pub fn push_subtree(&mut self, height: u32, hash: Hash) -> Result<(), Error> {
+        let span = 1u64.checked_shl(height).filter(|_| height < 64);
+        let Some(new_size) = span.and_then(|s| self.size.checked_add(s)) else {
+            return Err(Error::proof("subtree too high for a 64-bit tree size"));
+        };
         if !self.size.is_multiple_of(1u64 << height) {
             return Err(Error::proof("subtree pushed onto an unaligned frontier"));
         }
@@ -118,7 +122,7 @@ impl Frontier {
             node = (h + 1, node_hash(&left, &node.1));
         }
         self.peaks.push(node);
-        self.size += 1u64 << height;
+        self.size = new_size;
         Ok(())
     }
     /// `MTH` of the whole tree.
