@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Probant's main job on the embedded default, from a fresh clone: build the
-# `probant` binary, create a home, and show what the access journal proves.
+# `probant` binary, create a home, ingest the sample documents (a scanned page,
+# a PDF, an XML message), find them by subject, read one back bit-identical,
+# verify the vault, and show what the access journal proves.
 # README's first command. Leaves the demo home in a temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,15 +21,41 @@ export PROBANT_ACTOR="demo-operator"
 step "probant init: key ring, journal and default configuration"
 "$probant" init --name demo.probant.example/journal
 
+subject=85073003328   # a made-up INSZ/NISS with a valid mod-97 check
+
+step "ingest the samples: formats identified and validated (AR-16), content hashed and encrypted, each journaled"
+"$probant" ingest samples/scan-page-001.tiff --subject "$subject" --type scanned-letter \
+  --original-id PAPER-2026-000123 --classification confidential --created 2026-11-02
+"$probant" ingest samples/attestation.pdf --subject "$subject" --type attestation \
+  --original-id ATT-2026-0042 --classification confidential
+"$probant" ingest samples/message.xml --subject "$subject" --type insurability-message \
+  --original-id MSG-2026-9001 --classification internal --retention social-security-file
+
+step "a damaged scan (truncated TIFF) is refused, and nothing is stored (AR-16)"
+head -c 3000 samples/scan-page-001.tiff > "$work/damaged.tiff"
+if "$probant" ingest "$work/damaged.tiff" --subject "$subject" --type scanned-letter --original-id X-1 --classification internal; then
+  echo "accepted?!"; exit 1
+fi
+
+step "find them by subject (blind index: the number is stored only encrypted)"
+"$probant" search --subject "$subject" --purpose "demo: list the person's file"
+
+step "read one back: the read is journaled first, the content checked against its SHA-256"
+id=$("$probant" search --subject "$subject" --type attestation --json | sed -n 's/.*"record_id":"\([^"]*\)".*/\1/p' | head -n 1)
+"$probant" get "$id" -o "$work/attestation-copy.pdf" --purpose "demo: reproduce the attestation"
+cmp samples/attestation.pdf "$work/attestation-copy.pdf" && echo "bit-identical to samples/attestation.pdf"
+
+step "probant verify: every record decrypted and re-hashed, catalog <-> blobs <-> journal cross-checked"
+"$probant" verify
+
 step "the journal's latest signed checkpoint (C2SP tlog-checkpoint, Ed25519 signed note)"
 "$probant" journal checkpoint
 
-step "reading the journal: the read itself is journaled first (N-5.9.5)"
-"$probant" journal entries
-"$probant" journal entries | tail -n 1
+step "the journal: every ingest, search and read above, with who, what, when, why (N-5.9.5, AR-3.5)"
+"$probant" journal entries | cut -c1-160
 
-step "inclusion proof of entry 0, checked offline with nothing but the verifier key"
-"$probant" journal proof --index 0 --json > "$work/proof.json"
+step "inclusion proof of the first ingest's entry, checked offline with nothing but the verifier key"
+"$probant" journal proof --index 1 --json > "$work/proof.json"
 "$probant" verify-proof "$work/proof.json" --vkey "$PROBANT_HOME/journal/vkey"
 
 step "consistency proof: the log only ever grew"
@@ -35,7 +63,7 @@ step "consistency proof: the log only ever grew"
 "$probant" verify-proof "$work/consistency.json"
 
 step "tampering is detected: an altered proof is refused"
-sed 's/demo-operator/someone-else/' "$work/proof.json" > "$work/forged.json"
+sed 's/scanned-letter/forged-letter/' "$work/proof.json" > "$work/forged.json"
 if "$probant" verify-proof "$work/forged.json"; then echo "forged proof accepted?!"; exit 1; fi
 
 step "journal verify: every tile recomputed from the decrypted entries, every checkpoint checked"
@@ -44,5 +72,5 @@ step "journal verify: every tile recomputed from the decrypted entries, every ch
 step "done"
 echo "demo home: $PROBANT_HOME"
 echo "master key: $XDG_CONFIG_HOME/probant/keys/ (outside the home)"
-echo "journal layout (C2SP tlog-tiles):"
-find "$PROBANT_HOME/journal" -maxdepth 3 | sort | sed "s|$PROBANT_HOME/||" | head -n 20
+echo "home layout:"
+find "$PROBANT_HOME" -maxdepth 2 | sort | sed "s|$PROBANT_HOME/||" | head -n 20

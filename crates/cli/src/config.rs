@@ -1,7 +1,10 @@
 //! `config.toml`: written commented by `init`, valid as is.
 use std::path::Path;
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, Result};
+use probant_vault::{Institution, Policy, RetentionClass};
 use serde::Deserialize;
 
 /// The home's configuration.
@@ -13,18 +16,74 @@ pub struct Config {
     /// Journal settings.
     #[serde(default)]
     pub journal: JournalConfig,
+    /// Classification levels (N-5.5.1).
+    #[serde(default)]
+    pub classification: ClassificationConfig,
+    /// Retention classes by name (AR-20.7).
+    #[serde(default = "default_retention")]
+    pub retention: BTreeMap<String, RetentionClass>,
+    /// Format policy (AR-16).
+    #[serde(default)]
+    pub formats: FormatsConfig,
 }
 
-/// Identity recorded in every journal entry (AR-3.5).
+/// Classification levels, lowest first.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Institution {
-    /// The data controller.
-    pub controller: String,
-    /// The executor of the processing.
-    pub executor: String,
-    /// The place of execution.
-    pub place: String,
+pub struct ClassificationConfig {
+    /// Level names, lowest first.
+    pub levels: Vec<String>,
+}
+
+impl Default for ClassificationConfig {
+    fn default() -> Self {
+        Self {
+            levels: Policy::default_classifications(),
+        }
+    }
+}
+
+/// What formats are accepted.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatsConfig {
+    /// Accept content that cannot be identified as a validatable long-term format, marking it.
+    pub accept_unvalidated: bool,
+    /// Files up to this many MiB are validated structurally in memory; larger ones only if
+    /// they are UTF-8 text (validated while streaming).
+    pub max_validated_in_memory_mib: u64,
+}
+
+impl Default for FormatsConfig {
+    fn default() -> Self {
+        Self {
+            accept_unvalidated: false,
+            max_validated_in_memory_mib: 512,
+        }
+    }
+}
+
+fn default_retention() -> BTreeMap<String, RetentionClass> {
+    BTreeMap::from([(
+        "default".to_owned(),
+        RetentionClass {
+            years: 10,
+            description: "10 years from creation".into(),
+        },
+    )])
+}
+
+impl Config {
+    /// The vault's policy.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            institution: self.institution.clone(),
+            classifications: self.classification.levels.clone(),
+            retention: self.retention.clone(),
+            accept_unvalidated_formats: self.formats.accept_unvalidated,
+            max_validated_in_memory: self.formats.max_validated_in_memory_mib << 20,
+        }
+    }
 }
 
 /// Journal retention (N-5.11.7e).
@@ -83,6 +142,39 @@ place = "Belgium (to be configured)"
 # `probant journal prune` never removes an entry younger than this.
 functional_retention_years = 10
 technical_retention_years = 2
+
+[classification]
+# Levels of the classification scheme, lowest first (minimum norms N-5.5.1).
+# A principal never obtains a record above its clearance.
+levels = ["public", "internal", "confidential", "sensitive"]
+
+# Retention classes: how long records are kept after their creation date,
+# then destroyed by the documented process (AR-20.7). `default` is required.
+# Adapt to your institution's retention schedule; the examples are indicative.
+[retention.default]
+years = 10
+description = "10 years from creation"
+
+[retention.accounting]
+years = 7
+description = "accounting vouchers and payment proofs (Code of Economic Law, art. III.88)"
+
+[retention.social-security-file]
+years = 30
+description = "insurability and entitlement files (long-running rights)"
+
+[retention.pension-career]
+years = 60
+description = "career data underpinning a pension"
+
+[formats]
+# AR-16: only validatable long-term formats are accepted (PDF/PDF-A, TIFF, PNG,
+# JPEG, JPEG 2000, XML, JSON, UTF-8 text; see docs/formats.md). Set to true to
+# accept other content, marked as unvalidated in its metadata.
+accept_unvalidated = false
+# Files up to this size are validated structurally in memory; larger files
+# are accepted only as UTF-8 text, validated while streaming.
+max_validated_in_memory_mib = 512
 "#
     )
 }

@@ -3,10 +3,14 @@
 //! `config.toml` (commented, editable), `keyring.json` (keys wrapped by the
 //! master key, which is never stored in the home: N-5.8.3) and `journal/`.
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
+use probant_blobs::LocalBlobStore;
+use probant_catalog_sqlite::SqliteCatalog;
 use probant_crypto::{KeyRing, MasterKeySource};
 use probant_journal::{Actor, ActorKind, Event, Journal, Options, Outcome, Resource, Retention};
+use probant_vault::Vault;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -57,7 +61,8 @@ pub struct Home {
     pub dir: PathBuf,
     pub meta: HomeMeta,
     pub config: Config,
-    pub journal: Journal,
+    pub journal: Arc<Journal>,
+    pub vault: Vault,
     pub actor: Actor,
 }
 
@@ -89,7 +94,8 @@ impl Home {
         let (source, auth) = master_key_source(&meta, access)?;
         let ring = KeyRing::open(&dir.join("keyring.json"), &meta.id, &source)
             .map_err(crate::keys::explain)?;
-        let journal = open_journal(dir, &ring, &config)?;
+        let journal = Arc::new(open_journal(dir, &ring, &config)?);
+        let vault = open_vault(dir, journal.clone(), ring, &config)?;
         let actor = Actor {
             id: access.actor.clone(),
             kind: ActorKind::Person,
@@ -101,6 +107,7 @@ impl Home {
             meta,
             config,
             journal,
+            vault,
             actor,
         };
         home.journal_recovery()?;
@@ -146,6 +153,25 @@ pub fn journal_options(config: &Config) -> Options {
         },
         ..Options::default()
     }
+}
+
+/// The embedded default: SQLite catalog and local-filesystem blobs in the home.
+pub fn open_vault(
+    dir: &Path,
+    journal: Arc<Journal>,
+    ring: KeyRing,
+    config: &Config,
+) -> Result<Vault> {
+    let catalog =
+        SqliteCatalog::open(&dir.join("catalog.sqlite")).context("cannot open the catalog")?;
+    let blobs = LocalBlobStore::open(&dir.join("blobs")).context("cannot open the blob store")?;
+    Ok(Vault::new(
+        journal,
+        Box::new(catalog),
+        Box::new(blobs),
+        ring,
+        config.policy(),
+    )?)
 }
 
 fn open_journal(dir: &Path, ring: &KeyRing, config: &Config) -> Result<Journal> {

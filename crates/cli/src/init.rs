@@ -115,18 +115,21 @@ pub fn run(dir: &Path, args: &InitArgs, access: &Access, out: &Out) -> Result<()
     let ring =
         KeyRing::create(&dir.join("keyring.json"), &id, &source).map_err(crate::keys::explain)?;
     let (signer, sealer) = crate::keys::journal_keys(&ring)?;
-    let journal = Journal::create(
+    let journal = std::sync::Arc::new(Journal::create(
         &dir.join("journal"),
         &name,
         signer,
         sealer,
         journal_options(&config),
-    )?;
+    )?);
+    std::fs::create_dir(dir.join("blobs")).context("cannot create the blob store")?;
+    let vault = crate::home::open_vault(dir, journal.clone(), ring, &config)?;
     let home = Home {
         dir: dir.to_owned(),
         meta,
         config,
         journal,
+        vault,
         actor: local_actor(access, &source),
     };
     let receipt = record_creation(&home)?;

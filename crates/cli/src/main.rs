@@ -8,6 +8,7 @@ mod init;
 mod journal_cmd;
 mod keys;
 mod output;
+mod vault_cmd;
 mod verify_proof;
 
 use std::path::PathBuf;
@@ -52,6 +53,25 @@ enum Cmd {
         #[command(subcommand)]
         cmd: journal_cmd::JournalCmd,
     },
+    /// Ingest files, a directory or a manifest as records (each printed once durable).
+    Ingest(vault_cmd::IngestArgs),
+    /// Write a record's content to a file, bit-identical, after journaling the read.
+    Get(vault_cmd::GetArgs),
+    /// Find records by subject, original id, type or creation date.
+    Search(vault_cmd::SearchArgs),
+    /// A record's metadata, every version.
+    Show {
+        /// Record id.
+        id: String,
+        #[command(flatten)]
+        why: vault_cmd::Why,
+    },
+    /// Decrypt and re-hash every record (or one) and cross-check catalog, blobs and journal.
+    Verify {
+        /// Only this record.
+        #[arg(long)]
+        record: Option<String>,
+    },
     /// Check an inclusion or consistency proof offline.
     VerifyProof {
         /// The proof document (JSON).
@@ -78,13 +98,30 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Cmd::Init(args) => init::run(&cli.home, args, &access, &out).map(|_| 0),
         Cmd::Journal { cmd } => {
             journal_cmd::validate(cmd)?;
-            let home = Home::open(&cli.home, &access)?;
-            let code = journal_cmd::run(&home, cmd, &out)?;
-            home.journal.close()?;
-            Ok(code)
+            with_home(&cli, &access, |h| journal_cmd::run(h, cmd, &out))
         }
         Cmd::VerifyProof { file, vkey } => verify_proof::run(file, vkey.as_ref(), &cli.home, &out),
+        Cmd::Ingest(a) => with_home(&cli, &access, |h| vault_cmd::ingest(h, a, &out)),
+        Cmd::Get(a) => with_home(&cli, &access, |h| vault_cmd::get(h, a, &out)),
+        Cmd::Search(a) => with_home(&cli, &access, |h| vault_cmd::search(h, a, &out)),
+        Cmd::Show { id, why } => with_home(&cli, &access, |h| vault_cmd::show(h, id, why, &out)),
+        Cmd::Verify { record } => with_home(&cli, &access, |h| {
+            vault_cmd::verify(h, record.as_deref(), &out)
+        }),
     }
+}
+
+/// Opens the home, runs `f`, and closes the journal (everything durable and
+/// published) whatever `f` returned.
+fn with_home(
+    cli: &Cli,
+    access: &Access,
+    f: impl FnOnce(&Home) -> anyhow::Result<i32>,
+) -> anyhow::Result<i32> {
+    let home = Home::open(&cli.home, access)?;
+    let result = f(&home);
+    home.journal.close()?;
+    result
 }
 
 fn main() -> ExitCode {

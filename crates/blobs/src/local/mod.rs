@@ -1,0 +1,248 @@
+//! The local-filesystem backend: object_store's `LocalFileSystem`, made
+//! durable and create-only (see the crate root for what object_store does
+//! and what is added here).
+//!
+//! Layout under the root: each blob is the file at its key's path (`a/b` is
+//! `<root>/a/b`), nothing else; unfinished uploads live in `<root>/.partial/`
+//! (a name no [`BlobKey`] can take) as `<unique>#<n>` while streaming and
+//! `<unique>` between upload completion and publication.
+//!
+//! Writing a blob: `create` checks the key is free, then starts an
+//! object_store multipart upload to `.partial/<unique>` in parts of
+//! [`PART_SIZE`], at most [`MAX_INFLIGHT_PARTS`] in flight. `finish` uploads
+//! the last part, completes the upload (object_store, with fsync on: staging
+//! file synced, renamed, directory synced), publishes it with
+//! `rename_if_not_exists` (a hard link to the key's path, which fails if the
+//! key exists, then an unlink of the staging name, each directory synced),
+//! then syncs the published file and every directory from its parent up to
+//! the root, and the staging directory, itself.
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use futures::TryStreamExt;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjPath;
+use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt, WriteMultipart};
+
+use crate::durable::{sync_dir, sync_dirs_up_to};
+use crate::runtime::Runtime;
+use crate::{BlobKey, BlobStore, BlobWriter, Error};
+
+mod writer;
+
+/// The size of each uploaded part, and of the writer's own buffer.
+pub const PART_SIZE: usize = 1 << 20;
+/// At most this many parts are being written at once; a writer holds at most
+/// `PART_SIZE × (MAX_INFLIGHT_PARTS + 1)` bytes of blob data.
+pub const MAX_INFLIGHT_PARTS: usize = 2;
+/// The staging directory under the root (not a valid key: it has a `.`).
+pub const STAGING_DIR: &str = ".partial";
+
+/// A blob store in a directory of the local filesystem.
+pub struct LocalBlobStore {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    /// Canonical root directory.
+    root: PathBuf,
+    fs: Arc<LocalFileSystem>,
+    rt: Runtime,
+}
+
+impl LocalBlobStore {
+    /// Opens the store rooted at `root`, which must be an existing directory
+    /// (the vault creates it). Symlinks in `root` are resolved once, here.
+    pub fn open(root: &Path) -> Result<Self, Error> {
+        let root = std::fs::canonicalize(root).map_err(Error::io("open blob store", root))?;
+        if !root.is_dir() {
+            return Err(Error::Io {
+                op: "open blob store",
+                path: root,
+                source: std::io::Error::other("not a directory"),
+            });
+        }
+        let fs = LocalFileSystem::new_with_prefix(&root)
+            .map_err(Error::backend("open blob store", ""))?
+            .with_fsync(true);
+        Ok(LocalBlobStore {
+            inner: Arc::new(Inner {
+                root,
+                fs: Arc::new(fs),
+                rt: Runtime::new()?,
+            }),
+        })
+    }
+
+    /// The store's root directory (canonical).
+    pub fn root(&self) -> &Path {
+        &self.inner.root
+    }
+
+    /// Where the blob under `key` is, or would be, on disk.
+    pub fn path_of(&self, key: &BlobKey) -> PathBuf {
+        self.inner.root.join(key.as_str())
+    }
+
+    /// Removes unfinished uploads older than `older_than` from `.partial/`:
+    /// what a process killed while writing leaves behind (never visible as a
+    /// blob), and the extra link a kill between publication and unlink can
+    /// leave (which keeps a deleted blob's data on disk until purged).
+    /// Returns how many files were removed.
+    ///
+    /// A writer's staging files are as old as its `create` call: pass an age
+    /// longer than any upload can take, or [`Duration::ZERO`] when no other
+    /// writer (in any process) uses the store, e.g. at start-up of a
+    /// single-process home.
+    pub fn purge_staging(&self, older_than: Duration) -> Result<usize, Error> {
+        let dir = self.inner.root.join(STAGING_DIR);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(Error::io("list staging", &dir)(e)),
+        };
+        let now = SystemTime::now();
+        let mut removed = 0;
+        for entry in entries {
+            let entry = entry.map_err(Error::io("list staging", &dir))?;
+            let path = entry.path();
+            let meta = entry.metadata().map_err(Error::io("stat", &path))?;
+            let modified = meta.modified().map_err(Error::io("stat", &path))?;
+            let age = now.duration_since(modified).unwrap_or_default();
+            if meta.is_file() && age >= older_than {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io("remove staging file", &path)(e)),
+                }
+            }
+        }
+        if removed > 0 {
+            sync_dir(&dir)?;
+        }
+        Ok(removed)
+    }
+}
+
+/// An object_store path for a key (always valid: the key alphabet is a
+/// subset of object_store's).
+fn obj_path(key: &str) -> Result<ObjPath, Error> {
+    ObjPath::parse(key).map_err(|e| Error::Backend {
+        op: "map key to object path",
+        source: Box::new(e),
+    })
+}
+
+/// A staging name no other writer, in this process or another, can pick.
+fn staging_path() -> Result<ObjPath, Error> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    obj_path(&format!("{STAGING_DIR}/{}-{nanos}-{n}", std::process::id()))
+}
+
+impl BlobStore for LocalBlobStore {
+    fn create(&self, key: &BlobKey) -> Result<Box<dyn BlobWriter>, Error> {
+        let dest = obj_path(key.as_str())?;
+        let staging = staging_path()?;
+        let fs = self.inner.fs.clone();
+        let (k, s) = (key.to_string(), staging.clone());
+        let upload = self.inner.rt.run(async move {
+            // Early refusal; the create-only publish in `finish` is what
+            // makes immutability hold against concurrent writers.
+            match fs.head(&dest).await {
+                Ok(_) => return Err(Error::Exists { key: k }),
+                Err(e) => match Error::backend("check key", &k)(e) {
+                    Error::NotFound { .. } => {}
+                    e => return Err(e),
+                },
+            }
+            let up = fs
+                .put_multipart(&s)
+                .await
+                .map_err(Error::backend("start upload", &k))?;
+            Ok(WriteMultipart::new_with_chunk_size(up, PART_SIZE))
+        })?;
+        Ok(Box::new(writer::LocalWriter::new(
+            self.inner.clone(),
+            key.clone(),
+            staging,
+            upload,
+        )))
+    }
+
+    fn open(&self, key: &BlobKey) -> Result<Box<dyn std::io::Read + Send>, Error> {
+        let p = obj_path(key.as_str())?;
+        let fs = self.inner.fs.clone();
+        let k = key.to_string();
+        let got = self
+            .inner
+            .rt
+            .run(async move { fs.get(&p).await.map_err(Error::backend("open", &k)) })?;
+        match got.payload {
+            GetResultPayload::File(file, _) => Ok(Box::new(file)),
+            _ => Err(Error::Backend {
+                op: "open",
+                source: "the local store returned a stream, not a file".into(),
+            }),
+        }
+    }
+
+    fn size(&self, key: &BlobKey) -> Result<u64, Error> {
+        let p = obj_path(key.as_str())?;
+        let fs = self.inner.fs.clone();
+        let k = key.to_string();
+        self.inner.rt.run(async move {
+            let meta = fs.head(&p).await.map_err(Error::backend("size", &k))?;
+            Ok(meta.size)
+        })
+    }
+
+    fn delete(&self, key: &BlobKey) -> Result<(), Error> {
+        let p = obj_path(key.as_str())?;
+        let fs = self.inner.fs.clone();
+        let k = key.to_string();
+        self.inner
+            .rt
+            .run(async move { fs.delete(&p).await.map_err(Error::backend("delete", &k)) })?;
+        // object_store never fsyncs a standalone delete (local.rs:553).
+        let path = self.path_of(key);
+        sync_dir(path.parent().unwrap_or(&self.inner.root))
+    }
+
+    fn list(&self) -> Result<Vec<BlobKey>, Error> {
+        let fs = self.inner.fs.clone();
+        let metas = self.inner.rt.run(async move {
+            fs.list(None)
+                .try_collect::<Vec<_>>()
+                .await
+                .map_err(Error::backend("list", ""))
+        })?;
+        let mut keys: Vec<BlobKey> = metas
+            .iter()
+            .filter_map(|m| BlobKey::new(m.location.as_ref()).ok())
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+
+    fn describe(&self) -> String {
+        format!("local filesystem {}", self.inner.root.display())
+    }
+}
+
+impl Inner {
+    /// After publication: this crate's own syncs, independent of
+    /// object_store's `with_fsync` (see the crate root).
+    fn sync_published(&self, key: &BlobKey) -> Result<(), Error> {
+        let path = self.root.join(key.as_str());
+        crate::durable::sync_file(&path)?;
+        sync_dirs_up_to(&self.root, path.parent().unwrap_or(&self.root))?;
+        sync_dir(&self.root.join(STAGING_DIR))
+    }
+}

@@ -1,0 +1,156 @@
+//! The local backend's streaming writer.
+use std::io;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::path::Path as ObjPath;
+use object_store::{ObjectStoreExt, WriteMultipart};
+
+use super::{obj_path, Inner, MAX_INFLIGHT_PARTS, PART_SIZE};
+use crate::{BlobInfo, BlobKey, BlobWriter, Error};
+
+/// Buffers one part, hands full parts to object_store's multipart upload on
+/// the store's runtime (waiting while [`MAX_INFLIGHT_PARTS`] are in flight),
+/// and publishes create-only in `finish`.
+pub(super) struct LocalWriter {
+    inner: Arc<Inner>,
+    key: BlobKey,
+    staging: ObjPath,
+    /// `None` once finished or failed.
+    upload: Option<WriteMultipart>,
+    buf: Vec<u8>,
+    size: u64,
+    failed: Option<String>,
+}
+
+impl LocalWriter {
+    pub(super) fn new(
+        inner: Arc<Inner>,
+        key: BlobKey,
+        staging: ObjPath,
+        upload: WriteMultipart,
+    ) -> Self {
+        LocalWriter {
+            inner,
+            key,
+            staging,
+            upload: Some(upload),
+            buf: Vec::with_capacity(PART_SIZE),
+            size: 0,
+            failed: None,
+        }
+    }
+
+    fn spent(&self) -> Error {
+        Error::WriterFailed {
+            key: self.key.to_string(),
+            reason: self
+                .failed
+                .clone()
+                .unwrap_or_else(|| "the writer was already finished".into()),
+        }
+    }
+
+    /// Hands the full buffer to the upload, after waiting for room.
+    fn ship(&mut self) -> Result<(), Error> {
+        let mut up = self.upload.take().ok_or_else(|| self.spent())?;
+        let part = Bytes::from(std::mem::replace(
+            &mut self.buf,
+            Vec::with_capacity(PART_SIZE),
+        ));
+        let (up, res) = self.inner.rt.run(async move {
+            let res = up.wait_for_capacity(MAX_INFLIGHT_PARTS).await;
+            if res.is_ok() {
+                up.put(part);
+            }
+            Ok((up, res))
+        })?;
+        match res {
+            Ok(()) => {
+                self.upload = Some(up);
+                Ok(())
+            }
+            Err(e) => {
+                let err = Error::backend("write part", self.key.as_str())(e);
+                self.failed = Some(err.to_string());
+                let _ = self.inner.rt.run(async move {
+                    let _ = up.abort().await;
+                    Ok(())
+                });
+                Err(err)
+            }
+        }
+    }
+
+    /// Completes the upload into the staging object, then publishes it under
+    /// the key, create-only.
+    fn publish(&mut self) -> Result<(), Error> {
+        let mut up = self.upload.take().ok_or_else(|| self.spent())?;
+        let last = Bytes::from(std::mem::take(&mut self.buf));
+        let dest = obj_path(self.key.as_str())?;
+        let (fs, staging, k) = (
+            self.inner.fs.clone(),
+            self.staging.clone(),
+            self.key.to_string(),
+        );
+        self.inner.rt.run(async move {
+            if !last.is_empty() {
+                up.put(last);
+            }
+            // On failure WriteMultipart::finish aborts the upload itself.
+            up.finish()
+                .await
+                .map_err(Error::backend("complete upload", &k))?;
+            // Hard link to the key (fails if it exists), then unlink.
+            if let Err(e) = fs.rename_if_not_exists(&staging, &dest).await {
+                let _ = fs.delete(&staging).await;
+                return Err(Error::backend("publish", &k)(e));
+            }
+            Ok(())
+        })
+    }
+}
+
+impl io::Write for LocalWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.upload.is_none() {
+            return Err(io::Error::other(self.spent()));
+        }
+        let n = data.len().min(PART_SIZE - self.buf.len());
+        self.buf.extend_from_slice(&data[..n]);
+        self.size += n as u64;
+        if self.buf.len() == PART_SIZE {
+            self.ship().map_err(io::Error::other)?;
+        }
+        Ok(n)
+    }
+
+    /// Does nothing: data becomes durable only in `finish`.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl BlobWriter for LocalWriter {
+    fn finish(mut self: Box<Self>) -> Result<BlobInfo, Error> {
+        self.publish()?;
+        self.inner.sync_published(&self.key)?;
+        Ok(BlobInfo {
+            key: self.key.to_string(),
+            size: self.size,
+        })
+    }
+}
+
+impl Drop for LocalWriter {
+    /// Abandons an unfinished upload and waits until its staging file is
+    /// removed, so nothing of it remains (not even under `.partial/`).
+    fn drop(&mut self) {
+        if let Some(up) = self.upload.take() {
+            let _ = self.inner.rt.run(async move {
+                let _ = up.abort().await;
+                Ok(())
+            });
+        }
+    }
+}

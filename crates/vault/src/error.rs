@@ -1,0 +1,71 @@
+use std::path::PathBuf;
+
+/// What can go wrong in the vault. Messages name the field, file or record
+/// and never repeat a personal identifier.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Metadata given at ingest is missing or invalid; nothing was stored.
+    #[error("{field}: {detail}")]
+    InvalidInput {
+        /// Which field.
+        field: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The content is not in an accepted, valid long-term format (AR-16).
+    #[error("{path}: {source}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: probant_formats::FormatError,
+    },
+    /// No such record or version.
+    #[error("no record {record}{}", .version.map(|v| format!(" version {v}")).unwrap_or_default())]
+    NotFound {
+        /// The record id.
+        record: String,
+        /// The version asked for.
+        version: Option<u32>,
+    },
+    /// Stored content or metadata does not match what was recorded.
+    #[error("integrity failure: {detail}")]
+    Integrity {
+        /// What does not match.
+        detail: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The journal refused or failed (fail closed: nothing is returned).
+    #[error(transparent)]
+    Journal(#[from] probant_journal::Error),
+    /// The catalog failed.
+    #[error(transparent)]
+    Catalog(#[from] probant_catalog::Error),
+    /// The blob store failed.
+    #[error(transparent)]
+    Blob(#[from] probant_blobs::Error),
+    /// A key operation failed.
+    #[error(transparent)]
+    Crypto(#[from] probant_crypto::Error),
+}
+
+impl Error {
+    pub(crate) fn invalid(field: &'static str, detail: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field,
+            detail: detail.into(),
+        }
+    }
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+}

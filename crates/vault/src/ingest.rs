@@ -1,0 +1,490 @@
+//! Ingest: validate the metadata and the format, store the content
+//! encrypted, then record the batch — one journal append, one catalog
+//! transaction. A record exists only once its journal entry is durable
+//! (N-5.9.5) and its catalog row committed; a bad request fails alone and
+//! leaves nothing behind.
+use std::collections::BTreeMap;
+use std::io::{Read as _, Write};
+use std::path::{Path, PathBuf};
+
+use probant_blobs::BlobKey;
+use probant_catalog::RecordRow;
+use probant_crypto::{DataKey, EncryptingWriter, StreamSummary};
+use probant_formats::{FormatError, Identification};
+use probant_identifiers::PersonNumber;
+use probant_journal::{Event, Outcome, Resource};
+use serde_json::json;
+use time::Date;
+
+use crate::row::{key_aad, metadata_digest};
+use crate::{Ctx, Error, Vault};
+
+/// One record (or new version) to ingest.
+#[derive(Clone, Debug, Default)]
+pub struct IngestRequest {
+    /// The file.
+    pub source: PathBuf,
+    /// The data subject's INSZ/NISS or BIS number.
+    pub subject: String,
+    /// Document type (nature of the data).
+    pub doc_type: String,
+    /// Unique identifier of the paper original (AR-17).
+    pub original_id: String,
+    /// Classification level (N-5.5.1).
+    pub classification: String,
+    /// Retention class.
+    pub retention: String,
+    /// Creation date of the document, YYYY-MM-DD (default: today).
+    pub created: Option<String>,
+    /// Title (stored encrypted: it may name a person).
+    pub title: Option<String>,
+    /// Further metadata (stored encrypted).
+    pub meta: BTreeMap<String, String>,
+    /// Make this a new version of that record.
+    pub new_version_of: Option<String>,
+}
+
+/// What an acknowledged ingest returns.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Ingested {
+    /// The file ingested.
+    pub source: PathBuf,
+    /// Record id (UUIDv7).
+    pub record_id: String,
+    /// Version.
+    pub version: u32,
+    /// SHA-256 of the content, lowercase hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// PRONOM id (`unknown` if accepted unvalidated under the policy).
+    pub pronom: String,
+    /// Media type.
+    pub media_type: String,
+    /// Whether the format was validated (AR-16).
+    pub validated: bool,
+    /// The journal entry that recorded it.
+    pub journal_index: u64,
+    /// Recorded after the day of creation (AR-17).
+    pub recorded_late: bool,
+}
+
+/// A request whose content is stored, ready to be recorded.
+struct Staged {
+    row: RecordRow,
+    event: Event,
+    blob: BlobKey,
+    result: Ingested,
+}
+
+impl Vault {
+    /// Ingests one record.
+    pub fn ingest(&self, ctx: &Ctx, req: &IngestRequest) -> Result<Ingested, Error> {
+        self.ingest_batch(ctx, std::slice::from_ref(req)).remove(0)
+    }
+
+    /// Ingests several records; results in request order. Contents are
+    /// stored first; then all good ones are recorded together (one journal
+    /// append, one catalog transaction), so a batch costs one sync of each.
+    pub fn ingest_batch(&self, ctx: &Ctx, reqs: &[IngestRequest]) -> Vec<Result<Ingested, Error>> {
+        let mut results: Vec<Option<Result<Ingested, Error>>> =
+            (0..reqs.len()).map(|_| None).collect();
+        let mut staged = Vec::new();
+        for (i, req) in reqs.iter().enumerate() {
+            match self.stage(ctx, req) {
+                Ok(s) => staged.push((i, s)),
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        match self.record(ctx, &mut staged) {
+            Ok(()) => {
+                for (i, s) in staged {
+                    results[i] = Some(Ok(s.result));
+                }
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                for (i, s) in staged {
+                    let _ = self.blobs.delete(&s.blob);
+                    results[i] = Some(Err(Error::Integrity {
+                        detail: format!("not stored: {reason}"),
+                    }));
+                }
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::invalid("ingest", "not processed"))))
+            .collect()
+    }
+
+    /// Journals then catalogs the staged records. If the catalog refuses
+    /// after the journal accepted, the journal gets a failure entry per
+    /// record, so it never claims a record that does not exist.
+    fn record(&self, ctx: &Ctx, staged: &mut [(usize, Staged)]) -> Result<(), Error> {
+        if staged.is_empty() {
+            return Ok(());
+        }
+        let events: Vec<Event> = staged.iter().map(|(_, s)| s.event.clone()).collect();
+        let receipts = self.journal.append_all(&events)?;
+        for ((_, s), r) in staged.iter_mut().zip(&receipts) {
+            s.row.journal_index = r.index;
+            s.result.journal_index = r.index;
+        }
+        let rows: Vec<RecordRow> = staged.iter().map(|(_, s)| s.row.clone()).collect();
+        if let Err(e) = self.catalog.insert(&rows) {
+            let failures: Vec<Event> = staged
+                .iter()
+                .map(|(_, s)| {
+                    let mut f = s.event.clone();
+                    f.outcome = Outcome::Failure;
+                    f.malfunction = Some(format!(
+                        "catalog refused the record after journal entry {}: {e}",
+                        s.row.journal_index
+                    ));
+                    f
+                })
+                .collect();
+            let _ = self.journal.append_all(&failures);
+            let _ = ctx;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    fn stage(&self, ctx: &Ctx, req: &IngestRequest) -> Result<Staged, Error> {
+        let checked = self.check_request(req)?;
+        let (record_id, version, previous) = self.next_version(req)?;
+        let blob = BlobKey::new(&format!("records/{record_id}/v{version}"))?;
+        let key = DataKey::generate();
+        let (summary, ident) = self.store_content(&req.source, &blob, &key)?;
+        let stored = (|| {
+            let wrapped = self
+                .ring
+                .wrap_data_key(&key, &key_aad(&record_id, version))?;
+            let content = Content {
+                record_id: &record_id,
+                version,
+                previous,
+                summary: &summary,
+                format: &ident,
+                blob: &blob,
+                wrapped,
+            };
+            let row = self.build_row(req, &checked, content)?;
+            let event = self.ingest_event(ctx, &row, &ident)?;
+            Ok::<_, Error>((row, event))
+        })();
+        let (row, event) = match stored {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = self.blobs.delete(&blob);
+                return Err(e);
+            }
+        };
+        let result = Ingested {
+            source: req.source.clone(),
+            record_id,
+            version,
+            sha256: row.sha256.clone(),
+            size: row.size,
+            pronom: ident.pronom.clone(),
+            media_type: ident.media_type.clone(),
+            validated: ident.validated,
+            journal_index: 0,
+            recorded_late: row.recorded_late,
+        };
+        Ok(Staged {
+            row,
+            event,
+            blob,
+            result,
+        })
+    }
+
+    fn next_version(&self, req: &IngestRequest) -> Result<(String, u32, Option<u32>), Error> {
+        match &req.new_version_of {
+            None => Ok((uuid::Uuid::now_v7().to_string(), 1, None)),
+            Some(id) => {
+                let latest = self.catalog.get(id, None)?.ok_or_else(|| Error::NotFound {
+                    record: id.clone(),
+                    version: None,
+                })?;
+                Ok((latest.record_id, latest.version + 1, Some(latest.version)))
+            }
+        }
+    }
+
+    /// Reads the source once: validates the format and hashes and encrypts
+    /// the content into the blob store in the same pass.
+    fn store_content(
+        &self,
+        source: &Path,
+        blob: &BlobKey,
+        key: &DataKey,
+    ) -> Result<(StreamSummary, Format), Error> {
+        let mut file = std::fs::File::open(source).map_err(Error::io(source))?;
+        let size = file.metadata().map_err(Error::io(source))?.len();
+        let writer = self.blobs.create(blob)?;
+        let mut enc = EncryptingWriter::new(key, writer)?;
+        let outcome = if size <= self.policy.max_validated_in_memory {
+            let mut bytes = Vec::with_capacity(size as usize);
+            file.read_to_end(&mut bytes).map_err(Error::io(source))?;
+            let ident = self.validate(source, &bytes)?;
+            enc.write_all(&bytes).map_err(Error::io(source))?;
+            Ok(ident)
+        } else {
+            self.stream_text(source, &mut file, &mut enc)
+        };
+        // On error the unfinished writer is dropped: nothing is stored.
+        let ident = outcome?;
+        let (writer, summary) = enc.finish()?;
+        writer.finish()?;
+        Ok((summary, ident))
+    }
+
+    fn validate(&self, source: &Path, bytes: &[u8]) -> Result<Format, Error> {
+        match probant_formats::identify_and_validate(bytes) {
+            Ok(i) => Ok(Format::validated(&i)),
+            Err(FormatError::Unknown | FormatError::Empty)
+                if self.policy.accept_unvalidated_formats =>
+            {
+                Ok(Format::unvalidated())
+            }
+            Err(source_err) => Err(Error::Format {
+                path: source.to_owned(),
+                source: source_err,
+            }),
+        }
+    }
+
+    /// Files larger than the in-memory limit: only UTF-8 text can be
+    /// validated while streaming (AR-16: what cannot be validated is refused).
+    fn stream_text(
+        &self,
+        source: &Path,
+        file: &mut std::fs::File,
+        out: &mut impl Write,
+    ) -> Result<Format, Error> {
+        let mut check = probant_formats::TextStream::default();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf).map_err(Error::io(source))?;
+            if n == 0 {
+                break;
+            }
+            check.update(&buf[..n]).map_err(|e| Error::Format {
+                path: source.to_owned(),
+                source: e,
+            })?;
+            out.write_all(&buf[..n]).map_err(Error::io(source))?;
+        }
+        let ident = check.finish().map_err(|e| Error::Format {
+            path: source.to_owned(),
+            source: e,
+        })?;
+        Ok(Format::validated(&ident))
+    }
+
+    fn ingest_event(&self, ctx: &Ctx, row: &RecordRow, format: &Format) -> Result<Event, Error> {
+        let resource = Resource {
+            record: Some(row.record_id.clone()),
+            version: Some(row.version.into()),
+            subject: Some(row.subject_index.clone()),
+            nature: Some(row.doc_type.clone()),
+            classification: Some(row.classification.clone()),
+            sha256: Some(row.sha256.clone()),
+        };
+        let mut e = self.event(ctx, "record.ingest", Outcome::Success, resource);
+        e.details = Some(json!({
+            "original_id": row.original_id,
+            "created": row.created,
+            "recorded_late": row.recorded_late,
+            "retention_class": row.retention_class,
+            "retention_due": row.retention_due,
+            "format": { "pronom": format.pronom, "media_type": format.media_type, "validated": format.validated },
+            "size": row.size,
+            "previous_version": row.previous_version,
+            "metadata_sha256": metadata_digest(row)?,
+        }));
+        Ok(e)
+    }
+}
+
+/// The format as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct Format {
+    pub pronom: String,
+    pub media_type: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub pdfa: Option<String>,
+    pub validated: bool,
+}
+
+impl Format {
+    fn validated(i: &Identification) -> Self {
+        Format {
+            pronom: i.pronom.to_string(),
+            media_type: i.media_type.to_string(),
+            name: i.name.to_string(),
+            version: i.version.clone(),
+            pdfa: i.pdfa.clone(),
+            validated: true,
+        }
+    }
+    fn unvalidated() -> Self {
+        Format {
+            pronom: "unknown".into(),
+            media_type: "application/octet-stream".into(),
+            name: "unidentified (accepted unvalidated by policy)".into(),
+            version: None,
+            pdfa: None,
+            validated: false,
+        }
+    }
+}
+
+/// What storing the content produced.
+struct Content<'a> {
+    record_id: &'a str,
+    version: u32,
+    previous: Option<u32>,
+    summary: &'a StreamSummary,
+    format: &'a Format,
+    blob: &'a BlobKey,
+    wrapped: probant_crypto::WrappedKey,
+}
+
+impl Vault {
+    fn build_row(
+        &self,
+        req: &IngestRequest,
+        checked: &Checked,
+        c: Content<'_>,
+    ) -> Result<RecordRow, Error> {
+        let (id, v) = (c.record_id, c.version);
+        let mut meta = req.meta.clone();
+        if let Some(name) = req.source.file_name() {
+            // File names often name the person: kept, but only encrypted.
+            meta.insert("source_name".into(), name.to_string_lossy().into_owned());
+        }
+        let meta_json =
+            serde_json::to_vec(&meta).map_err(|e| Error::invalid("--meta", e.to_string()))?;
+        Ok(RecordRow {
+            record_id: id.to_owned(),
+            version: v,
+            previous_version: c.previous,
+            subject_index: self.subject_pseudonym(&checked.person),
+            subject_sealed: self.seal_field(id, v, "subject", checked.person.expose().as_bytes()),
+            doc_type: req.doc_type.clone(),
+            title_sealed: req.title.as_ref().map(|t| self.seal_field(id, v, "title", t.as_bytes())),
+            original_id: req.original_id.clone(),
+            original_destroyed: None,
+            created: format_date(checked.created),
+            recorded: probant_journal::entry::format_time(now_micros()),
+            recorded_late: checked.today > checked.created,
+            controller: self.policy.institution.controller.clone(),
+            executor: self.policy.institution.executor.clone(),
+            place: self.policy.institution.place.clone(),
+            classification: req.classification.clone(),
+            retention_class: req.retention.clone(),
+            retention_due: format_date(checked.due),
+            legal_hold: false,
+            format: serde_json::to_string(c.format).map_err(|e| Error::invalid("format", e.to_string()))?,
+            size: c.summary.plaintext_len,
+            sha256: probant_verify::hash::to_hex(&c.summary.sha256),
+            blob_key: c.blob.as_str().to_owned(),
+            kek_version: c.wrapped.kek_version,
+            wrapped_key: c.wrapped.bytes.clone(),
+            meta_sealed: Some(self.seal_field(id, v, "meta", &meta_json)),
+            provenance: json!({ "event": if c.previous.is_some() { "new-version" } else { "capture" }, "previous_version": c.previous }).to_string(),
+            journal_index: 0,
+        })
+    }
+}
+
+fn now_micros() -> i64 {
+    use probant_journal::Clock;
+    probant_journal::SystemClock.now_micros()
+}
+
+/// YYYY-MM-DD.
+pub(crate) fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+/// Metadata checked before anything is stored.
+pub(crate) struct Checked {
+    pub person: PersonNumber,
+    pub created: Date,
+    pub due: Date,
+    pub today: Date,
+}
+
+impl Vault {
+    fn check_request(&self, req: &IngestRequest) -> Result<Checked, Error> {
+        let person = probant_identifiers::parse_person(&req.subject)
+            .map_err(|e| Error::invalid("--subject", e.to_string()))?;
+        check_token("--type", &req.doc_type, 64)?;
+        check_text("--original-id", &req.original_id, 256)?;
+        self.policy.classification(&req.classification)?;
+        let today = time::OffsetDateTime::now_utc().date();
+        let created = match &req.created {
+            None => today,
+            Some(d) => parse_date(d)
+                .ok_or_else(|| Error::invalid("--created", "expected a date YYYY-MM-DD"))?,
+        };
+        if created > today {
+            return Err(Error::invalid(
+                "--created",
+                "the creation date is in the future",
+            ));
+        }
+        let due = self.policy.retention_due(&req.retention, created)?;
+        if let Some(t) = &req.title {
+            check_text("--title", t, 1024)?;
+        }
+        for (k, v) in &req.meta {
+            check_token("--meta key", k, 64)?;
+            check_text("--meta value", v, 4096)?;
+        }
+        Ok(Checked {
+            person,
+            created,
+            due,
+            today,
+        })
+    }
+}
+
+/// YYYY-MM-DD.
+pub(crate) fn parse_date(s: &str) -> Option<Date> {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s, &f).ok()
+}
+
+fn check_token(field: &'static str, v: &str, max: usize) -> Result<(), Error> {
+    let ok = !v.is_empty()
+        && v.len() <= max
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("1 to {max} characters among a-z 0-9 . _ -"),
+        ))
+    }
+}
+
+fn check_text(field: &'static str, v: &str, max: usize) -> Result<(), Error> {
+    if v.trim().is_empty() || v.len() > max || v.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            format!("1 to {max} characters, no control characters"),
+        ));
+    }
+    Ok(())
+}

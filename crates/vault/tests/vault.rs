@@ -1,0 +1,531 @@
+//! The vault end to end on the embedded default (real files, real SQLite,
+//! real key ring): bit-identical round trips (AR-3.2/AR-13.2), nothing
+//! personal or content-bearing stored in clear (CC-7.a.i), every kind of
+//! damage found and named by `verify` (AR-3.4, AR-13.3), and bad input
+//! refused with nothing left behind.
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use probant_blobs::LocalBlobStore;
+use probant_catalog_sqlite::SqliteCatalog;
+use probant_crypto::{create_key_file, KeyRing, MasterKeySource};
+use probant_journal::{Actor, ActorKind, Journal, Options};
+use probant_vault::{
+    Ctx, Error, IngestRequest, Institution, Policy, RetentionClass, SearchRequest, Vault,
+    VerifyScope,
+};
+
+const NISS: &str = "85073003328";
+
+struct Fx {
+    tmp: tempfile::TempDir,
+    vault: Vault,
+}
+
+fn policy(max_in_memory: u64, accept_unvalidated: bool) -> Policy {
+    Policy {
+        institution: Institution {
+            controller: "Institution".into(),
+            executor: "IT".into(),
+            place: "Brussels".into(),
+        },
+        classifications: Policy::default_classifications(),
+        retention: BTreeMap::from([(
+            "default".into(),
+            RetentionClass {
+                years: 10,
+                description: String::new(),
+            },
+        )]),
+        accept_unvalidated_formats: accept_unvalidated,
+        max_validated_in_memory: max_in_memory,
+    }
+}
+
+fn open(tmp: &Path, create: bool, p: Policy) -> Result<Vault, Error> {
+    let key = tmp.join("keys/home.key");
+    let home = tmp.join("home");
+    let source = MasterKeySource::KeyFile(key.clone());
+    let ring = if create {
+        create_key_file(&key).unwrap();
+        std::fs::create_dir_all(&home).unwrap();
+        KeyRing::create(&home.join("keyring.json"), "home", &source)?
+    } else {
+        KeyRing::open(&home.join("keyring.json"), "home", &source)?
+    };
+    let (signer, sealer) = probant_journal::keyring::journal_keys(&ring)?;
+    let journal = if create {
+        Journal::create(
+            &home.join("journal"),
+            "vault.test/log",
+            signer,
+            sealer,
+            Options::default(),
+        )?
+    } else {
+        Journal::open(&home.join("journal"), signer, sealer, Options::default())?
+    };
+    if create {
+        std::fs::create_dir_all(home.join("blobs")).unwrap();
+    }
+    let catalog = SqliteCatalog::open(&home.join("catalog.sqlite"))?;
+    let blobs = LocalBlobStore::open(&home.join("blobs"))?;
+    Vault::new(
+        Arc::new(journal),
+        Box::new(catalog),
+        Box::new(blobs),
+        ring,
+        p,
+    )
+}
+
+impl Fx {
+    fn new() -> Self {
+        Self::with(policy(64 << 20, false))
+    }
+    fn with(p: Policy) -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let vault = open(tmp.path(), true, p).unwrap();
+        Self { tmp, vault }
+    }
+    fn home(&self) -> PathBuf {
+        self.tmp.path().join("home")
+    }
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.tmp.path().join("in").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+    fn request(&self, path: PathBuf) -> IngestRequest {
+        IngestRequest {
+            source: path,
+            subject: NISS.into(),
+            doc_type: "attestation".into(),
+            original_id: "SCAN-2026-0001".into(),
+            classification: "confidential".into(),
+            retention: "default".into(),
+            ..IngestRequest::default()
+        }
+    }
+    fn round_trip(&self, bytes: &[u8]) {
+        let src = self.file("doc.txt", bytes);
+        let got = self.vault.ingest(&ctx(), &self.request(src)).unwrap();
+        let out = self.tmp.path().join(format!("out-{}", got.record_id));
+        self.vault.get(&ctx(), &got.record_id, None, &out).unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), bytes, "{} bytes", bytes.len());
+    }
+    fn problems(&self) -> Vec<String> {
+        self.vault
+            .verify(&VerifyScope::All, &mut |_, _| {})
+            .unwrap()
+            .problems
+    }
+}
+
+fn ctx() -> Ctx {
+    Ctx {
+        actor: Actor {
+            id: "alice".into(),
+            kind: ActorKind::Person,
+            on_behalf_of: None,
+            auth: "test".into(),
+        },
+        purpose: Some("test".into()),
+        legal_basis: Some("own-records".into()),
+        channel: "test".into(),
+    }
+}
+
+fn text(len: usize) -> Vec<u8> {
+    (0..len).map(|i| b"abcdefghij\n"[i % 11]).collect()
+}
+
+#[test]
+fn round_trips_are_bit_identical_at_segment_boundaries() {
+    let fx = Fx::with(policy(64 << 20, true)); // 0 bytes is no format: accepted unvalidated
+    for len in [0usize, 1, 65_535, 65_536, 65_537, 3 * 65_536] {
+        fx.round_trip(&text(len));
+    }
+    assert!(fx.problems().is_empty(), "{:?}", fx.problems());
+}
+
+#[test]
+fn one_gib_streams_through_in_bounded_memory() {
+    let fx = Fx::with(policy(1 << 20, false)); // larger than 1 MiB: validated while streaming
+    let src = fx.tmp.path().join("big.txt");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&src).unwrap());
+        let block = text(1 << 20);
+        for _ in 0..1024 {
+            f.write_all(&block).unwrap();
+        }
+    }
+    let got = fx.vault.ingest(&ctx(), &fx.request(src.clone())).unwrap();
+    assert_eq!(got.size, 1 << 30);
+    let out = fx.tmp.path().join("big.out");
+    fx.vault.get(&ctx(), &got.record_id, None, &out).unwrap();
+    assert_eq!(sha256_file(&out), got.sha256);
+    assert_eq!(sha256_file(&src), got.sha256);
+    let peak_kib = peak_rss_kib();
+    assert!(
+        peak_kib < 256 * 1024,
+        "peak resident memory {peak_kib} KiB for a 1 GiB record"
+    );
+}
+
+fn sha256_file(p: &Path) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut std::fs::File::open(p).unwrap(), &mut h).unwrap();
+    probant_verify::hash::to_hex(&h.finalize())
+}
+
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn no_content_or_identifier_is_stored_in_clear() {
+    let fx = Fx::new();
+    let marker = "MARKER-c0ffee-4711";
+    let src = fx.file(
+        "a.txt",
+        format!("confidential content {marker}\n").as_bytes(),
+    );
+    let mut req = fx.request(src);
+    req.title = Some(format!("title {marker}"));
+    req.meta.insert("note".into(), marker.into());
+    fx.vault.ingest(&ctx(), &req).unwrap();
+    let found = fx
+        .vault
+        .search(
+            &ctx(),
+            &SearchRequest {
+                subject: Some(NISS.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    let Fx { tmp, vault } = fx;
+    drop(vault); // everything flushed and closed
+    for (path, bytes) in files_under(&tmp.path().join("home")) {
+        for needle in [marker.as_bytes(), NISS.as_bytes(), b"85.07.30"] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{} holds {:?}",
+                path.display(),
+                String::from_utf8_lossy(needle)
+            );
+        }
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+fn two_records(fx: &Fx) -> (String, String) {
+    let a = fx
+        .vault
+        .ingest(&ctx(), &fx.request(fx.file("a.txt", &text(200_000))))
+        .unwrap();
+    let b = fx
+        .vault
+        .ingest(&ctx(), &fx.request(fx.file("b.txt", &text(150_000))))
+        .unwrap();
+    let problems = fx.problems();
+    assert!(problems.is_empty(), "{problems:?}");
+    (a.record_id, b.record_id)
+}
+
+fn blob(fx: &Fx, id: &str) -> PathBuf {
+    fx.home().join("blobs/records").join(id).join("v1")
+}
+
+fn assert_named(problems: &[String], id: &str) {
+    assert!(
+        problems.iter().any(|p| p.contains(id)),
+        "{id} not named in {problems:?}"
+    );
+}
+
+#[test]
+fn a_flipped_bit_in_a_blob_is_named() {
+    let fx = Fx::new();
+    let (a, _) = two_records(&fx);
+    let p = blob(&fx, &a);
+    let mut b = std::fs::read(&p).unwrap();
+    b[70_000] ^= 1;
+    std::fs::write(&p, b).unwrap();
+    assert_named(&fx.problems(), &a);
+}
+
+#[test]
+fn a_truncated_blob_is_named() {
+    let fx = Fx::new();
+    let (a, _) = two_records(&fx);
+    let p = blob(&fx, &a);
+    let b = std::fs::read(&p).unwrap();
+    std::fs::write(&p, &b[..b.len() - 20_000]).unwrap();
+    assert_named(&fx.problems(), &a);
+}
+
+#[test]
+fn swapped_blobs_are_named() {
+    let fx = Fx::new();
+    let (a, b) = two_records(&fx);
+    let (pa, pb) = (blob(&fx, &a), blob(&fx, &b));
+    let (ba, bb) = (std::fs::read(&pa).unwrap(), std::fs::read(&pb).unwrap());
+    std::fs::write(&pa, bb).unwrap();
+    std::fs::write(&pb, ba).unwrap();
+    let problems = fx.problems();
+    assert_named(&problems, &a);
+    assert_named(&problems, &b);
+}
+
+#[test]
+fn a_deleted_blob_is_named() {
+    let fx = Fx::new();
+    let (a, _) = two_records(&fx);
+    std::fs::remove_file(blob(&fx, &a)).unwrap();
+    assert_named(&fx.problems(), &a);
+}
+
+#[test]
+fn an_edited_catalog_row_is_named() {
+    let fx = Fx::new();
+    let (a, _) = two_records(&fx);
+    let db = rusqlite::Connection::open(fx.home().join("catalog.sqlite")).unwrap();
+    let n = db
+        .execute(
+            "UPDATE records SET retention_due = '2099-12-31' WHERE record_id = ?1",
+            [&a],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    drop(db);
+    let problems = fx.problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains(&a) && p.contains("metadata")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn an_orphan_blob_is_named() {
+    let fx = Fx::new();
+    two_records(&fx);
+    let p = fx.home().join("blobs/records/stray/v1");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, b"x").unwrap();
+    assert_named(&fx.problems(), "records/stray/v1");
+}
+
+fn nothing_added(fx: &Fx, before: (u64, usize, u64)) {
+    assert_eq!(state(fx), before, "a refused ingest left something behind");
+}
+
+fn state(fx: &Fx) -> (u64, usize, u64) {
+    let report = fx.vault.verify(&VerifyScope::All, &mut |_, _| {}).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let blobs = files_under(&fx.home().join("blobs")).len();
+    (report.versions_checked, blobs, 0)
+}
+
+#[test]
+fn bad_input_is_refused_clearly_and_leaves_no_partial_record() {
+    let fx = Fx::new();
+    two_records(&fx);
+    let before = state(&fx);
+    let good = fx.file("ok.txt", b"fine\n");
+    let cases: Vec<(IngestRequest, &str)> = vec![
+        (
+            IngestRequest {
+                subject: "85073003329".into(),
+                ..fx.request(good.clone())
+            },
+            "--subject",
+        ),
+        (
+            IngestRequest {
+                subject: String::new(),
+                ..fx.request(good.clone())
+            },
+            "--subject",
+        ),
+        (
+            IngestRequest {
+                doc_type: String::new(),
+                ..fx.request(good.clone())
+            },
+            "--type",
+        ),
+        (
+            IngestRequest {
+                original_id: String::new(),
+                ..fx.request(good.clone())
+            },
+            "--original-id",
+        ),
+        (
+            IngestRequest {
+                classification: "secret".into(),
+                ..fx.request(good.clone())
+            },
+            "--classification",
+        ),
+        (
+            IngestRequest {
+                retention: "forever".into(),
+                ..fx.request(good.clone())
+            },
+            "--retention",
+        ),
+        (
+            IngestRequest {
+                created: Some("2999-01-01".into()),
+                ..fx.request(good.clone())
+            },
+            "--created",
+        ),
+        (
+            fx.request(fx.file("x.bin", &[0u8, 159, 146, 150, 7, 8])),
+            "format",
+        ),
+        (
+            fx.request(fx.file("broken.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")),
+            "PNG",
+        ),
+        (fx.request(fx.tmp.path().join("missing.txt")), "missing.txt"),
+    ];
+    for (req, expect) in cases {
+        let err = fx.vault.ingest(&ctx(), &req).expect_err(expect).to_string();
+        assert!(
+            err.contains(expect) || err.to_lowercase().contains(&expect.to_lowercase()),
+            "{err:?} lacks {expect:?}"
+        );
+        assert!(
+            !err.contains(NISS) && !err.contains("85073003329"),
+            "personal data in an error: {err}"
+        );
+        nothing_added(&fx, before);
+    }
+}
+
+#[test]
+fn a_wrong_key_opens_nothing() {
+    let fx = Fx::new();
+    two_records(&fx);
+    let Fx { tmp, vault } = fx;
+    drop(vault);
+    let other = tmp.path().join("keys/home.key");
+    std::fs::remove_file(&other).unwrap();
+    create_key_file(&other).unwrap();
+    let err = open(tmp.path(), false, policy(1 << 20, false))
+        .err()
+        .expect("a wrong key must not open the vault");
+    assert!(
+        err.to_string().contains("wrong key file or passphrase"),
+        "{err}"
+    );
+}
+
+#[test]
+fn new_versions_link_to_the_previous_one() {
+    let fx = Fx::new();
+    let v1 = fx
+        .vault
+        .ingest(&ctx(), &fx.request(fx.file("a.txt", b"first\n")))
+        .unwrap();
+    let mut req = fx.request(fx.file("b.txt", b"second\n"));
+    req.new_version_of = Some(v1.record_id.clone());
+    let v2 = fx.vault.ingest(&ctx(), &req).unwrap();
+    assert_eq!(
+        (v2.record_id.as_str(), v2.version),
+        (v1.record_id.as_str(), 2)
+    );
+    let versions = fx.vault.show(&ctx(), &v1.record_id).unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[1].previous_version, Some(1));
+    let out = fx.tmp.path().join("v1.out");
+    fx.vault.get(&ctx(), &v1.record_id, Some(1), &out).unwrap();
+    assert_eq!(std::fs::read(out).unwrap(), b"first\n");
+}
+
+#[test]
+fn every_access_is_journaled_and_a_read_before_its_content() {
+    let fx = Fx::new();
+    let got = fx
+        .vault
+        .ingest(&ctx(), &fx.request(fx.file("a.txt", b"x\n")))
+        .unwrap();
+    let size_before = fx.vault.journal().sync().unwrap().size;
+    let out = fx.tmp.path().join("a.out");
+    let read = fx.vault.get(&ctx(), &got.record_id, None, &out).unwrap();
+    assert!(read.journal_index >= size_before);
+    fx.vault
+        .search(
+            &ctx(),
+            &SearchRequest {
+                doc_type: Some("attestation".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    fx.vault.show(&ctx(), &got.record_id).unwrap();
+    assert!(fx
+        .vault
+        .get(&ctx(), "no-such-record", None, &fx.tmp.path().join("none"))
+        .is_err());
+    fx.vault.journal().sync().unwrap();
+    let mut actions = Vec::new();
+    fx.vault
+        .journal()
+        .read_entries(0, None, |_, e| {
+            let v: serde_json::Value = serde_json::from_slice(e).unwrap();
+            actions.push(format!(
+                "{}:{}",
+                v["action"].as_str().unwrap(),
+                v["outcome"].as_str().unwrap()
+            ));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "record.ingest:success",
+            "record.read:success",
+            "record.search:success",
+            "record.show:success",
+            "record.read:failure"
+        ]
+    );
+    let ingest: serde_json::Value =
+        serde_json::from_slice(&fx.vault.journal().entry(got.journal_index).unwrap()).unwrap();
+    assert_eq!(ingest["resource"]["sha256"], got.sha256.as_str());
+    assert_ne!(
+        ingest["resource"]["subject"], NISS,
+        "the journal holds the pseudonym, never the number"
+    );
+}
