@@ -113,7 +113,10 @@ pub use local::LocalBlobStore;
 pub trait BlobWriter: std::io::Write + Send {
     /// Publishes the blob under its key, durably, and returns its size.
     /// [`Error::Exists`] if another writer published the key first (that
-    /// blob is left unchanged and this one is discarded).
+    /// blob is left unchanged and this one is discarded). After any other
+    /// error the blob may or may not be under the key (say an fsync failed
+    /// after publication): a caller cleaning up a failed ingest deletes the
+    /// key and ignores [`Error::NotFound`].
     fn finish(self: Box<Self>) -> Result<BlobInfo, Error>;
 }
 

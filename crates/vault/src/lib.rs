@@ -33,7 +33,7 @@ use probant_journal::{Actor, Event, Journal, Outcome, Resource};
 
 pub use check::{VaultReport, VerifyScope};
 pub use error::Error;
-pub use ingest::{IngestRequest, Ingested};
+pub use ingest::{blob_key, IngestRequest, Ingested};
 pub use policy::{Institution, Policy, RetentionClass};
 pub use read::{Read, RecordView, SearchRequest};
 

@@ -257,7 +257,7 @@ fn two_records(fx: &Fx) -> (String, String) {
 }
 
 fn blob(fx: &Fx, id: &str) -> PathBuf {
-    fx.home().join("blobs/records").join(id).join("v1")
+    fx.home().join("blobs").join(probant_vault::blob_key(id, 1))
 }
 
 fn assert_named(problems: &[String], id: &str) {
