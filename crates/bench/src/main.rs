@@ -5,6 +5,8 @@
 //! BENCHMARKS.md.
 #![forbid(unsafe_code)]
 
+mod vault;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -89,14 +91,14 @@ fn sample_event(i: u64) -> Event {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn run(cmd: &mut Command) -> Result<String> {
+pub(crate) fn run(cmd: &mut Command) -> Result<String> {
     let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
     if !out.status.success() {
         bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -328,7 +330,7 @@ fn time_proofs(journal: &Journal, sizes: &[u64], samples: usize) -> Result<(Vec<
 }
 
 /// `openssl dgst -sha256` throughput over a cached file of `bytes` bytes.
-fn openssl_sha256_rate(dir: &Path, bytes: u64) -> Result<f64> {
+pub(crate) fn openssl_sha256_rate(dir: &Path, bytes: u64) -> Result<f64> {
     let file = dir.join("sha-baseline.bin");
     {
         use std::io::Write;
@@ -367,6 +369,10 @@ fn main() -> Result<()> {
             .unwrap_or_else(|| default.into())
     };
     let base = PathBuf::from(get("--dir", "bench-out"));
+    if args.get(1).map(String::as_str) == Some("vault") {
+        std::fs::create_dir_all(&base)?;
+        return vault::run(&base, get("--gib", "1").parse()?, get("--small", "4000").parse()?);
+    }
     let seconds: f64 = get("--seconds", "5").parse()?;
     let proof_entries: u64 = get("--proof-entries", "10000000").parse()?;
     let phases = get("--phases", "1,16,256,16async,256async,load,proofs");

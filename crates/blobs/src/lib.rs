@@ -62,12 +62,12 @@
 //!   process stays on disk.
 //!
 //! What this crate adds (see [`local`]):
-//! - `with_fsync(true)` on the store, and on top of it, before `finish`
-//!   returns, its own `sync_all` of the published file and an fsync of
-//!   **every** directory from the file's parent up to and including the store
-//!   root (not only those it saw created: that closes the concurrent
-//!   directory-creation window above, and does not depend on a default that
-//!   a later object_store release may change), and of the staging directory;
+//! - `with_fsync(true)` on the store (the content is synced under its
+//!   staging name), and on top of it, before `finish` returns, an fsync of
+//!   the published blob's parent directory (it holds the new name) and, the
+//!   first time this process publishes below them, of every ancestor up to
+//!   the store root (not only those object_store saw created: that closes the
+//!   concurrent directory-creation window above);
 //! - create-only publishing for streamed writes: the upload goes to a staging
 //!   object `.partial/<unique>` and is published with `rename_if_not_exists`
 //!   (hard link + unlink), after an early existence check in `create`. There

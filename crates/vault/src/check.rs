@@ -65,17 +65,61 @@ impl Vault {
             }
         };
         let total: u64 = rows.iter().map(|r| r.size).sum();
-        let mut report = VaultReport::default();
-        for row in &rows {
-            self.check_content(row, &mut report);
-            self.check_against_journal(row, &mut report);
-            progress(report.bytes_verified, total);
-        }
+        let mut report = self.check_rows(&rows, total, progress);
         if *scope == VerifyScope::All {
             self.check_orphan_blobs(&rows, &mut report)?;
             self.check_journal(&rows, &mut report)?;
         }
         Ok(report)
+    }
+
+    /// Checks every row's content and journal entry on two threads (the work
+    /// is decryption and hashing: CPU-bound), reporting problems in row order.
+    fn check_rows(
+        &self,
+        rows: &[RecordRow],
+        total: u64,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> VaultReport {
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let threads = 2;
+        let parts: Vec<VaultReport> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let done = &done;
+                    s.spawn(move || {
+                        let mut part = VaultReport::default();
+                        for row in rows.iter().skip(t).step_by(threads) {
+                            let before = part.bytes_verified;
+                            self.check_content(row, &mut part);
+                            self.check_against_journal(row, &mut part);
+                            done.fetch_add(
+                                part.bytes_verified - before,
+                                std::sync::atomic::Ordering::Relaxed,
+                            );
+                        }
+                        part
+                    })
+                })
+                .collect();
+            while handles.iter().any(|h| !h.is_finished()) {
+                progress(done.load(std::sync::atomic::Ordering::Relaxed), total);
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        progress(total, total);
+        let mut report = VaultReport::default();
+        for p in parts {
+            report.versions_checked += p.versions_checked;
+            report.bytes_verified += p.bytes_verified;
+            report.problems.extend(p.problems);
+        }
+        report.problems.sort();
+        report
     }
 
     fn check_content(&self, row: &RecordRow, report: &mut VaultReport) {

@@ -26,7 +26,7 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjPath;
 use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt, WriteMultipart};
 
-use crate::durable::{sync_dir, sync_dirs_up_to};
+use crate::durable::sync_dir;
 use crate::runtime::Runtime;
 use crate::{BlobKey, BlobStore, BlobWriter, Error};
 
@@ -50,6 +50,10 @@ pub(crate) struct Inner {
     root: PathBuf,
     fs: Arc<LocalFileSystem>,
     rt: Runtime,
+    /// Directories this process has fsynced since it created or first used
+    /// them: their own entry in their parent is durable, so publishing a
+    /// blob below them needs no sync above them.
+    durable_dirs: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl LocalBlobStore {
@@ -72,6 +76,7 @@ impl LocalBlobStore {
                 root,
                 fs: Arc::new(fs),
                 rt: Runtime::new()?,
+                durable_dirs: Default::default(),
             }),
         })
     }
@@ -239,10 +244,31 @@ impl BlobStore for LocalBlobStore {
 impl Inner {
     /// After publication: this crate's own syncs, independent of
     /// object_store's `with_fsync` (see the crate root).
+    ///
+    /// The content was synced under its staging name (object_store, with
+    /// `with_fsync(true)`), and publication is a hard link, so the blob's
+    /// parent directory is synced every time: it holds the new name. Its
+    /// ancestors need a sync only when one of them may have just been
+    /// created (object_store syncs only the directories it saw as new, which
+    /// misses one created concurrently by another thread), so each is synced
+    /// once per process, the first time a blob is published below it. (One
+    /// writer process per home is enforced by the journal's lock.)
     fn sync_published(&self, key: &BlobKey) -> Result<(), Error> {
         let path = self.root.join(key.as_str());
-        crate::durable::sync_file(&path)?;
-        sync_dirs_up_to(&self.root, path.parent().unwrap_or(&self.root))?;
-        sync_dir(&self.root.join(STAGING_DIR))
+        let parent = path.parent().unwrap_or(&self.root);
+        sync_dir(parent)?;
+        let mut known = self.durable_dirs.lock().unwrap_or_else(|e| e.into_inner());
+        for dir in parent
+            .ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(&self.root))
+        {
+            if known.contains(dir) {
+                break;
+            }
+            sync_dir(dir)?;
+            known.insert(dir.to_path_buf());
+        }
+        Ok(())
     }
 }

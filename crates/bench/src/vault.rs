@@ -1,0 +1,200 @@
+//! `probant-bench vault`: ingest, read and verify on the embedded default,
+//! each beside the baseline a user would otherwise have, in the same run.
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use probant_blobs::LocalBlobStore;
+use probant_catalog_sqlite::SqliteCatalog;
+use probant_crypto::{create_key_file, KeyRing, MasterKeySource};
+use probant_journal::{Actor, ActorKind, Journal, Options};
+use probant_vault::{Ctx, IngestRequest, Institution, Policy, RetentionClass, Vault, VerifyScope};
+
+use crate::{openssl_sha256_rate, percentile, run as sh};
+
+fn open_vault(dir: &Path) -> Result<Vault> {
+    let key = dir.join("keys/bench.key");
+    create_key_file(&key)?;
+    let home = dir.join("home");
+    std::fs::create_dir_all(home.join("blobs"))?;
+    let ring = KeyRing::create(&home.join("keyring.json"), "bench", &MasterKeySource::KeyFile(key))?;
+    let (signer, sealer) = probant_journal::keyring::journal_keys(&ring)?;
+    let journal = Journal::create(&home.join("journal"), "bench.probant.example/vault", signer, sealer, Options::default())?;
+    let policy = Policy {
+        institution: Institution { controller: "Institution".into(), executor: "IT".into(), place: "Brussels".into() },
+        classifications: Policy::default_classifications(),
+        retention: BTreeMap::from([("default".into(), RetentionClass { years: 10, description: String::new() })]),
+        accept_unvalidated_formats: false,
+        max_validated_in_memory: 64 << 20,
+    };
+    let catalog = SqliteCatalog::open(&home.join("catalog.sqlite"))?;
+    let blobs = LocalBlobStore::open(&home.join("blobs"))?;
+    Ok(Vault::new(Arc::new(journal), Box::new(catalog), Box::new(blobs), ring, policy)?)
+}
+
+fn ctx() -> Ctx {
+    Ctx {
+        actor: Actor { id: "bench".into(), kind: ActorKind::Person, on_behalf_of: None, auth: "bench".into() },
+        purpose: Some("benchmark".into()),
+        legal_basis: Some("own-records".into()),
+        channel: "bench".into(),
+    }
+}
+
+fn request(source: PathBuf, n: usize) -> IngestRequest {
+    IngestRequest {
+        source,
+        subject: "85073003328".into(),
+        doc_type: "attestation".into(),
+        original_id: format!("BENCH-{n}"),
+        classification: "confidential".into(),
+        retention: "default".into(),
+        ..IngestRequest::default()
+    }
+}
+
+/// Pseudo-random printable text (compressible data would flatter nothing
+/// here, but random bytes would not be a valid format).
+fn write_text(path: &Path, bytes: u64) -> Result<()> {
+    let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut line = Vec::with_capacity(1 << 16);
+    let mut left = bytes;
+    while left > 0 {
+        line.clear();
+        while line.len() < (1 << 16) - 1 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            line.push(b'a' + (x % 26) as u8);
+        }
+        line.push(b'\n');
+        let n = left.min(line.len() as u64) as usize;
+        f.write_all(&line[..n])?;
+        left -= n as u64;
+    }
+    f.flush()?;
+    f.get_ref().sync_all()?;
+    Ok(())
+}
+
+fn timed(f: impl FnOnce() -> Result<()>) -> Result<f64> {
+    let t = Instant::now();
+    f()?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+fn age_tool() -> Option<&'static str> {
+    ["rage", "age"].into_iter().find(|t| Command::new(t).arg("--version").output().is_ok())
+}
+
+/// Runs the vault benchmarks in `base` and prints a Markdown table.
+pub fn run(base: &Path, gib: u64, small: usize) -> Result<()> {
+    let tmp = tempfile::tempdir_in(base)?;
+    let dir = tmp.path();
+    let vault = open_vault(dir)?;
+    println!("## Vault (`probant-bench vault --gib {gib} --small {small}`)\n");
+    println!("| measure | Probant | baseline (same run) | ratio | target |\n|---|---|---|---|---|");
+    big_file(&vault, dir, gib << 30)?;
+    small_files(&vault, dir, small)?;
+    reads(&vault, dir)?;
+    verify(&vault, dir)?;
+    Ok(())
+}
+
+fn big_file(vault: &Vault, dir: &Path, bytes: u64) -> Result<()> {
+    let src = dir.join("big.txt");
+    write_text(&src, bytes)?;
+    sh(Command::new("openssl").arg("dgst").arg("-sha256").arg(&src))?; // warm the cache
+    let sha = bytes as f64 / timed(|| sh(Command::new("openssl").arg("dgst").arg("-sha256").arg(&src)).map(|_| ()))?;
+    let copy = dir.join("big.copy");
+    let cp = bytes as f64 / timed(|| sh(Command::new("sh").arg("-c").arg(format!("cp '{}' '{}' && sync", src.display(), copy.display()))).map(|_| ()))?;
+    std::fs::remove_file(&copy)?;
+    let ours = bytes as f64 / timed(|| vault.ingest(&ctx(), &request(src.clone(), 0)).map(|_| ()).map_err(Into::into))?;
+    let slower = sha.min(cp);
+    println!(
+        "| ingest of a {} GiB file (validate, SHA-256, encrypt, durable) | {:.0} MB/s | `openssl dgst -sha256` {:.0} MB/s, `cp`+`sync` {:.0} MB/s | {:.2} × the slower | ≥ 0.7 |",
+        bytes >> 30, ours / 1e6, sha / 1e6, cp / 1e6, ours / slower
+    );
+    match age_tool() {
+        Some(tool) => {
+            let out = dir.join("big.age");
+            let (id_file, recipient) = age_recipient(dir)?;
+            let rate = bytes as f64
+                / timed(|| {
+                    sh(Command::new(tool).args(["-e", "-r", &recipient, "-o"]).arg(&out).arg(&src)).map(|_| ())
+                })?;
+            let _ = std::fs::remove_file(&out);
+            let _ = std::fs::remove_file(id_file);
+            println!("| same ingest vs encrypting the file with `{tool}` (age format) | {:.0} MB/s | `{tool} -e` {:.0} MB/s | {:.2} | ≥ 1.0 |", ours / 1e6, rate / 1e6, ours / rate);
+        }
+        None => println!("| same ingest vs `rage` | | rage/age not installed | | ≥ 1.0 |"),
+    }
+    std::fs::remove_file(&src)?;
+    Ok(())
+}
+
+fn age_recipient(dir: &Path) -> Result<(PathBuf, String)> {
+    let id = dir.join("age.key");
+    let tool = if Command::new("rage-keygen").arg("--version").output().is_ok() { "rage-keygen" } else { "age-keygen" };
+    sh(Command::new(tool).arg("-o").arg(&id))?;
+    let text = std::fs::read_to_string(&id)?;
+    let recipient = text.lines().find_map(|l| l.strip_prefix("# public key: ")).context("no public key in the age identity")?;
+    Ok((id, recipient.to_owned()))
+}
+
+fn small_files(vault: &Vault, dir: &Path, n: usize) -> Result<()> {
+    let src = dir.join("small");
+    std::fs::create_dir_all(&src)?;
+    let files: Vec<PathBuf> = (0..n)
+        .map(|i| {
+            let p = src.join(format!("{i:06}.txt"));
+            write_text(&p, 100 << 10).map(|_| p)
+        })
+        .collect::<Result<_>>()?;
+    let reqs: Vec<IngestRequest> = files.iter().enumerate().map(|(i, f)| request(f.clone(), i + 1)).collect();
+    let secs = timed(|| {
+        for batch in reqs.chunks(64) {
+            for r in vault.ingest_batch(&ctx(), batch) {
+                r?;
+            }
+        }
+        Ok(())
+    })?;
+    println!("| small documents (100 KiB), durable, batches of 64 | {:.0} records/s ({:.0} MB/s) | | | ≥ 2,000/s |", n as f64 / secs, (n * (100 << 10)) as f64 / secs / 1e6);
+    Ok(())
+}
+
+fn reads(vault: &Vault, dir: &Path) -> Result<()> {
+    let found = vault.search(&ctx(), &probant_vault::SearchRequest { doc_type: Some("attestation".into()), limit: Some(1000), ..Default::default() })?;
+    let small: Vec<_> = found.iter().filter(|r| r.size == 100 << 10).take(500).collect();
+    let mut lat = Vec::new();
+    for (i, r) in small.iter().enumerate() {
+        let out = dir.join(format!("read-{i}"));
+        let t = Instant::now();
+        vault.get(&ctx(), &r.record_id, None, &out)?;
+        lat.push(t.elapsed().as_secs_f64() * 1e3);
+        std::fs::remove_file(out)?;
+    }
+    lat.sort_by(f64::total_cmp);
+    println!("| `get` of a 100 KiB record, including its durable journal entry | p50 {:.2} ms, p99 {:.2} ms ({} reads) | | | p99 ≤ 5 ms |", percentile(&lat, 0.5), percentile(&lat, 0.99), lat.len());
+    Ok(())
+}
+
+fn verify(vault: &Vault, dir: &Path) -> Result<()> {
+    let t = Instant::now();
+    let report = vault.verify(&VerifyScope::All, &mut |_, _| {})?;
+    let secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(report.problems.is_empty(), "verify found problems: {:?}", report.problems);
+    let ours = report.bytes_verified as f64 / secs;
+    let openssl = openssl_sha256_rate(dir, report.bytes_verified)?;
+    println!(
+        "| `verify` of the whole vault ({} versions, {:.0} MB, decrypt + re-hash + cross-checks + journal verify) | {:.0} MB/s | `openssl dgst -sha256`, same bytes: {:.0} MB/s | {:.2} | ≥ 0.7 |",
+        report.versions_checked, report.bytes_verified as f64 / 1e6, ours / 1e6, openssl / 1e6, ours / openssl
+    );
+    Ok(())
+}
