@@ -34,8 +34,10 @@ pub struct IngestArgs {
     /// being ID/<path relative to the directory>).
     #[arg(required_unless_present = "manifest")]
     paths: Vec<PathBuf>,
-    /// A JSON-lines manifest: one record a line, {"file", "subject", "type", "original_id",
-    /// "classification", "retention", "created"?, "title"?, "meta"?}; paths relative to the manifest.
+    /// A manifest, one record a line, paths relative to the manifest: JSON lines
+    /// ({"file", "subject", "type", "original_id", "classification", "retention"?, "created"?,
+    /// "title"?, "meta"?}) or, for a name ending in .csv, CSV with a header row naming the
+    /// same columns (no meta).
     #[arg(long, conflicts_with = "paths")]
     manifest: Option<PathBuf>,
     /// The data subject's INSZ/NISS or BIS number.
@@ -246,10 +248,18 @@ struct ManifestLine {
     classification: String,
     #[serde(default = "default_class")]
     retention: String,
+    #[serde(default, deserialize_with = "empty_is_none")]
     created: Option<String>,
+    #[serde(default, deserialize_with = "empty_is_none")]
     title: Option<String>,
     #[serde(default)]
     meta: BTreeMap<String, String>,
+}
+
+/// An empty CSV cell means "not given".
+fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(v.filter(|s| !s.is_empty()))
 }
 
 fn default_class() -> String {
@@ -257,41 +267,73 @@ fn default_class() -> String {
 }
 
 fn read_manifest(path: &Path) -> Result<Vec<IngestRequest>> {
-    let dir = path.parent().unwrap_or(Path::new("."));
     let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let lines = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
+        csv_lines(f, path)?
+    } else {
+        json_lines(f, path)?
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    lines
+        .into_iter()
+        .map(|(n, m)| to_request(dir, path, n, m))
+        .collect()
+}
+
+fn json_lines(f: std::fs::File, path: &Path) -> Result<Vec<(usize, ManifestLine)>> {
     let mut out = Vec::new();
     for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
         let line = line?;
-        if line.trim().is_empty() {
-            continue;
+        if !line.trim().is_empty() {
+            let m = serde_json::from_str(&line)
+                .with_context(|| format!("{} line {}", path.display(), n + 1))?;
+            out.push((n + 1, m));
         }
-        let m: ManifestLine = serde_json::from_str(&line)
-            .with_context(|| format!("{} line {}", path.display(), n + 1))?;
-        if m.file.is_absolute()
-            || m.file
-                .components()
-                .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            bail!(
-                "{} line {}: file paths must stay inside the manifest's directory",
-                path.display(),
-                n + 1
-            );
-        }
-        out.push(IngestRequest {
-            source: dir.join(&m.file),
-            subject: m.subject,
-            doc_type: m.doc_type,
-            original_id: m.original_id,
-            classification: m.classification,
-            retention: m.retention,
-            created: m.created,
-            title: m.title,
-            meta: m.meta,
-            new_version_of: None,
-        });
     }
     Ok(out)
+}
+
+fn csv_lines(f: std::fs::File, path: &Path) -> Result<Vec<(usize, ManifestLine)>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(f);
+    let mut out = Vec::new();
+    for (n, row) in reader.deserialize::<ManifestLine>().enumerate() {
+        // The header is line 1.
+        out.push((
+            n + 2,
+            row.with_context(|| format!("{} line {}", path.display(), n + 2))?,
+        ));
+    }
+    Ok(out)
+}
+
+fn to_request(dir: &Path, path: &Path, n: usize, m: ManifestLine) -> Result<IngestRequest> {
+    let escapes = m.file.is_absolute()
+        || m.file
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir));
+    if m.file.as_os_str().is_empty() || escapes {
+        bail!(
+            "{} line {n}: file paths must stay inside the manifest's directory",
+            path.display()
+        );
+    }
+    Ok(IngestRequest {
+        source: dir.join(&m.file),
+        subject: m.subject,
+        doc_type: m.doc_type,
+        original_id: m.original_id,
+        classification: m.classification,
+        retention: m.retention,
+        created: m.created,
+        title: m.title,
+        meta: m.meta,
+        new_version_of: None,
+    })
 }
 
 /// `probant get` arguments.
