@@ -64,6 +64,9 @@ pub struct Home {
     pub journal: Arc<Journal>,
     pub vault: Vault,
     pub actor: Actor,
+    /// How the key ring was opened (needed again to rotate keys; a
+    /// passphrase in it is zeroized on drop).
+    pub key_source: MasterKeySource,
 }
 
 impl Home {
@@ -109,6 +112,7 @@ impl Home {
             journal,
             vault,
             actor,
+            key_source: source,
         };
         home.journal_recovery()?;
         Ok(home)

@@ -131,6 +131,7 @@ pub fn run(dir: &Path, args: &InitArgs, access: &Access, out: &Out) -> Result<()
         journal,
         vault,
         actor: local_actor(access, &source),
+        key_source: source,
     };
     let receipt = record_creation(&home)?;
     home.journal.close()?;

@@ -72,6 +72,11 @@ enum Cmd {
         #[arg(long)]
         record: Option<String>,
     },
+    /// Key life cycle: rotate the record KEK (every data key re-wrapped, no content rewritten).
+    Keys {
+        #[command(subcommand)]
+        cmd: KeysCmd,
+    },
     /// Check an inclusion or consistency proof offline.
     VerifyProof {
         /// The proof document (JSON).
@@ -79,6 +84,16 @@ enum Cmd {
         /// The log's verifier key file (default: <home>/journal/vkey).
         #[arg(long)]
         vkey: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysCmd {
+    /// New record-KEK version; every record's data key re-wrapped under it; journaled.
+    Rotate {
+        /// Afterwards destroy the older KEK versions (crypto-shredding of whatever they still wrap).
+        #[arg(long)]
+        retire_old: bool,
     },
 }
 
@@ -101,6 +116,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             with_home(&cli, &access, |h| journal_cmd::run(h, cmd, &out))
         }
         Cmd::VerifyProof { file, vkey } => verify_proof::run(file, vkey.as_ref(), &cli.home, &out),
+        Cmd::Keys {
+            cmd: KeysCmd::Rotate { retire_old },
+        } => with_home(&cli, &access, |h| vault_cmd::rotate(h, *retire_old, &out)),
         Cmd::Ingest(a) => with_home(&cli, &access, |h| vault_cmd::ingest(h, a, &out)),
         Cmd::Get(a) => with_home(&cli, &access, |h| vault_cmd::get(h, a, &out)),
         Cmd::Search(a) => with_home(&cli, &access, |h| vault_cmd::search(h, a, &out)),

@@ -191,6 +191,9 @@ fn base_request(args: &IngestArgs) -> IngestRequest {
 /// `ID/<relative path>`).
 fn expand(args: &IngestArgs) -> Result<Vec<IngestRequest>> {
     let base = base_request(args);
+    if base.original_id.trim().is_empty() {
+        bail!("--original-id: 1 to 256 characters, no control characters");
+    }
     let mut out = Vec::new();
     for p in &args.paths {
         if p.is_dir() {
@@ -289,7 +292,7 @@ fn json_lines(f: std::fs::File, path: &Path) -> Result<Vec<(usize, ManifestLine)
         let line = line?;
         if !line.trim().is_empty() {
             let m = serde_json::from_str(&line)
-                .with_context(|| format!("{} line {}", path.display(), n + 1))?;
+                .map_err(|e| manifest_error(path, n + 1, &e.to_string()))?;
             out.push((n + 1, m));
         }
     }
@@ -305,10 +308,26 @@ fn csv_lines(f: std::fs::File, path: &Path) -> Result<Vec<(usize, ManifestLine)>
         // The header is line 1.
         out.push((
             n + 2,
-            row.with_context(|| format!("{} line {}", path.display(), n + 2))?,
+            row.map_err(|e| manifest_error(path, n + 2, &e.to_string()))?,
         ));
     }
     Ok(out)
+}
+
+/// A manifest error without the values it quotes: parsers repeat the
+/// offending value, which may be a national number (CC-7.a: none in logs).
+fn manifest_error(path: &Path, line: usize, parser: &str) -> anyhow::Error {
+    let field = ["missing field `", "unknown field `"].iter().find_map(|p| {
+        let rest = &parser[parser.find(p)? + p.len()..];
+        Some(format!("{}{}`", p, &rest[..rest.find('`')?]))
+    });
+    match field {
+        Some(f) => anyhow::anyhow!("{} line {line}: {f}", path.display()),
+        None => anyhow::anyhow!(
+            "{} line {line}: not a valid manifest line (fields: file, subject, type, original_id, classification, and optionally retention, created, title, meta — all strings)",
+            path.display()
+        ),
+    }
 }
 
 fn to_request(dir: &Path, path: &Path, n: usize, m: ManifestLine) -> Result<IngestRequest> {
@@ -488,4 +507,30 @@ pub fn verify(home: &Home, record: Option<&str>, out: &Out) -> Result<i32> {
         eprintln!("vault INCONSISTENT: {} problem(s)", report.problems.len());
     }
     Ok(if report.problems.is_empty() { 0 } else { 1 })
+}
+
+/// Runs `keys rotate`.
+pub fn rotate(home: &Home, retire_old: bool, out: &Out) -> Result<i32> {
+    let why = Why {
+        purpose: Some("key life cycle: rotation (N-5.7.1)".into()),
+        legal_basis: DEFAULT_LEGAL_BASIS.into(),
+    };
+    let r = home.vault.rotate_record_kek(
+        &ctx(home, &why, ""),
+        &home.dir.join("keyring.json"),
+        &home.key_source,
+        retire_old,
+    )?;
+    if out.json {
+        out.json_line(&r)?;
+    } else {
+        out.line(format!(
+            "record KEK rotated: version {} → {}; {} data key(s) re-wrapped, no content rewritten{}",
+            r.from_version,
+            r.to_version,
+            r.rewrapped,
+            if r.retired.is_empty() { String::new() } else { format!("; retired (destroyed) version(s) {:?}", r.retired) }
+        ));
+    }
+    Ok(0)
 }

@@ -50,7 +50,8 @@ impl fmt::Debug for DataKey {
 ///
 /// `bytes` is a [`Sealer`] message (80 bytes: salt 32 || wrapped key 32 || tag 16) under a per-message
 /// key `HKDF-SHA256(record KEK, salt, "probant data-key v1")`. Serialized with `bytes` in standard base64.
-/// Deleting every copy of it, or destroying its KEK version, makes the content unreadable everywhere.
+/// Deleting every copy of it, or destroying its KEK version ([`KeyRing::retire`]) in every copy of the key
+/// ring, makes the content unreadable everywhere.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WrappedKey {
     /// Version of the record KEK that wraps this key.
@@ -91,6 +92,28 @@ impl KeyRing {
         let mut secret = Zeroizing::new([0u8; KEY_LEN]);
         secret.copy_from_slice(&bytes);
         Ok(DataKey::from_secret(secret))
+    }
+}
+
+impl KeyRing {
+    /// Re-wraps a data key under the current record KEK (key rotation, N-5.7.1): unwraps `wrapped`
+    /// with the version it names and wraps the same key again under the current version, with the
+    /// same `aad`. The content the data key encrypts is not touched; the result replaces `wrapped`
+    /// wherever it is stored, and only once every stored copy has been replaced (durably) may the old
+    /// version be retired ([`KeyRing::retire`]).
+    ///
+    /// A key already under the current version is wrapped again too (a new, equally valid wrapping);
+    /// callers that want to skip it compare `wrapped.kek_version` with
+    /// [`current_version`](KeyRing::current_version). Wrapping one data key several times under one
+    /// version is safe: each wrapping draws a fresh 256-bit salt and so uses its own derived AES key
+    /// (see [`WrappedKey`]); the wrappings share nothing an observer could link or combine.
+    ///
+    /// # Errors
+    /// As [`KeyRing::unwrap_data_key`]: [`Error::KeyMissing`] if the version it names was retired,
+    /// [`Error::Unseal`] on a wrong `aad` or altered bytes.
+    pub fn rewrap_data_key(&self, wrapped: &WrappedKey, aad: &[u8]) -> Result<WrappedKey, Error> {
+        let key = self.unwrap_data_key(wrapped, aad)?;
+        self.wrap_data_key(&key, aad)
     }
 }
 

@@ -106,13 +106,42 @@ pub enum Error {
         /// The newest format this build reads.
         supported: u32,
     },
-    /// The key ring holds no key for this purpose (and version, when one was asked for).
-    #[error("the key ring has no {purpose} key{}", version.map(|v| format!(" of version {v}")).unwrap_or_default())]
+    /// The key ring holds no key for this purpose (and version, when one was asked for). A version that
+    /// was retired ([`KeyRing::retire`](crate::KeyRing::retire)) is gone for good: whatever only it
+    /// wrapped cannot be recovered from this key ring.
+    #[error("the key ring has no {purpose} key{}", version.map(|v| format!(" of version {v}: it was retired (destroyed) or never existed in this key ring")).unwrap_or_default())]
     KeyMissing {
         /// The purpose asked for.
         purpose: KeyPurpose,
         /// The version asked for; `None` means the current one.
         version: Option<u32>,
+    },
+
+    /// [`KeyRing::rotate`](crate::KeyRing::rotate) or [`KeyRing::retire`](crate::KeyRing::retire) was
+    /// asked for a purpose whose keys cannot change version yet: what they protect does not record
+    /// which version protects it, so older data would stop opening (see `docs/keys.md`). Nothing was
+    /// changed.
+    #[error("{purpose} keys cannot be rotated or retired yet: only record-kek keys can")]
+    RotationUnsupported {
+        /// The purpose asked for.
+        purpose: KeyPurpose,
+    },
+    /// [`KeyRing::retire`](crate::KeyRing::retire) was asked to destroy the current version of a key,
+    /// which new data is wrapped with. Nothing was changed.
+    #[error("version {version} is the current {purpose} key and cannot be retired: rotate first, re-wrap what it protects, then retire it")]
+    RetiringCurrentKey {
+        /// The purpose of the key.
+        purpose: KeyPurpose,
+        /// Its current version.
+        version: u32,
+    },
+    /// The key ring file no longer holds the keys this [`KeyRing`](crate::KeyRing) was opened with:
+    /// another process rotated or retired a key since, or the path names another key ring. Nothing was
+    /// changed.
+    #[error("the key ring at {path} changed since it was opened (another rotation or retirement?), or is another key ring: open it again and retry")]
+    KeyRingChanged {
+        /// The key ring file.
+        path: PathBuf,
     },
 
     /// A key was asked for a use its purpose does not allow (one key, one use).

@@ -74,23 +74,102 @@ pub(crate) fn write_new_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> 
     File::open(parent_dir(path))?.sync_all()
 }
 
+/// Replaces the file at `path` with `bytes` atomically: writes a new private temporary file beside it
+/// (`O_CREAT | O_EXCL`, mode 0600), fsyncs it, renames it over `path` and fsyncs the directory. A crash
+/// leaves either the old file or the new one at `path` (and perhaps a temporary file, which
+/// [`remove_temp_files`] deletes). The new file has mode 0600 whatever the old one had.
+///
+/// Only when this returns `Ok` is the new file durable; after an error the file at `path` is the old
+/// one or, if only the final directory fsync failed, the new one.
+pub(crate) fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = temp_path(path);
+    if let Err(e) = write_new_file(&tmp, bytes).and_then(|()| fs::rename(&tmp, path)) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    File::open(parent_dir(path))?.sync_all()
+}
+
+/// Deletes the temporary files that an interrupted [`write_new_atomically`] or [`replace_atomically`]
+/// of `path` may have left beside it (`.<name>.tmp-<hex>`), then fsyncs the directory if it deleted
+/// any. Returns how many it deleted.
+pub(crate) fn remove_temp_files(path: &Path) -> io::Result<usize> {
+    let dir = parent_dir(path);
+    let prefix = temp_prefix(path);
+    let mut removed = 0;
+    for entry in fs::read_dir(&dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let is_temp = name.to_str().is_some_and(|n| {
+            n.strip_prefix(&prefix)
+                .is_some_and(|tag| !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_hexdigit()))
+        });
+        if is_temp && entry.file_type()?.is_file() {
+            match fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    if removed > 0 {
+        File::open(&dir)?.sync_all()?;
+    }
+    Ok(removed)
+}
+
+/// An exclusive advisory lock (`flock(2)`) on the file currently at `path`, held until the returned
+/// [`File`] is dropped, with the file's contents (at most `limit` bytes, in a buffer wiped on drop).
+///
+/// Files that are replaced by renaming need care: a process may lock the old inode just as another
+/// renames a new file over it. So this locks the file it opened, then checks that `path` still names
+/// that same file, and starts again if not. Everyone who changes the file through this lock therefore
+/// reads the latest version and is alone until it has replaced it. Readers that do not lock still see
+/// the old file or the new one, never a mix (renames are atomic).
+pub(crate) fn lock_and_read(path: &Path, limit: usize) -> io::Result<(File, Zeroizing<Vec<u8>>)> {
+    use std::os::unix::fs::MetadataExt;
+    loop {
+        let file = File::open(path)?;
+        file.lock()?;
+        let locked = file.metadata()?;
+        let current = match fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if (locked.dev(), locked.ino()) == (current.dev(), current.ino()) {
+            let bytes = read_secret(&file, limit)?;
+            return Ok((file, bytes));
+        }
+    }
+}
+
 /// A fresh hidden temporary name in the directory of `path`.
 fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
     let tag: String = primitives::random::<8>()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    parent_dir(path).join(format!(".{name}.tmp-{tag}"))
+    parent_dir(path).join(format!("{}{tag}", temp_prefix(path)))
+}
+
+/// `.<file name>.tmp-`: the start of every temporary name of `path`.
+fn temp_prefix(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    format!(".{name}.tmp-")
 }
 
 /// Reads a whole file of at most `limit` bytes into a buffer that is wiped when dropped (and never
 /// reallocated, so no unwiped copy is left behind). Larger files fail with [`io::ErrorKind::InvalidData`].
 pub(crate) fn read_secret_file(path: &Path, limit: usize) -> io::Result<Zeroizing<Vec<u8>>> {
-    let file = File::open(path)?;
+    read_secret(&File::open(path)?, limit)
+}
+
+/// [`read_secret_file`] of an open file, from its current position.
+fn read_secret(file: &File, limit: usize) -> io::Result<Zeroizing<Vec<u8>>> {
     let mut buf = Zeroizing::new(Vec::with_capacity(limit + 1));
     let mut chunk = Zeroizing::new([0u8; 256]);
     let mut reader = file.take(limit as u64 + 1);
@@ -130,6 +209,70 @@ mod tests {
         assert_eq!(
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             FILE_MODE
+        );
+    }
+
+    #[test]
+    fn atomic_replace_replaces_privately_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        fs::write(&path, b"old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        replace_atomically(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            FILE_MODE
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn only_our_temporary_names_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ring.json");
+        fs::write(&path, b"ring").unwrap();
+        let ours = [temp_path(&path), dir.path().join(".ring.json.tmp-00ff")];
+        for p in &ours {
+            fs::write(p, b"stray").unwrap();
+        }
+        let theirs = [
+            ".ring.json.tmp-",
+            ".ring.json.tmp-xyz",
+            ".other.json.tmp-00ff",
+            "ring.json.tmp-00ff",
+        ];
+        for name in theirs {
+            fs::write(dir.path().join(name), b"keep").unwrap();
+        }
+        fs::create_dir(dir.path().join(".ring.json.tmp-abcd")).unwrap();
+        assert_eq!(remove_temp_files(&path).unwrap(), 2);
+        assert!(ours.iter().all(|p| !p.exists()));
+        assert!(theirs.iter().all(|n| dir.path().join(n).exists()));
+        assert!(dir.path().join(".ring.json.tmp-abcd").is_dir());
+        assert_eq!(remove_temp_files(&path).unwrap(), 0);
+    }
+
+    #[test]
+    fn lock_and_read_reads_the_file_it_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        fs::write(&path, b"one").unwrap();
+        let (lock, bytes) = lock_and_read(&path, 100).unwrap();
+        assert_eq!(bytes.as_slice(), b"one");
+        // While held, another open file description cannot take it.
+        let other = File::open(&path).unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(fs::TryLockError::WouldBlock)
+        ));
+        drop(lock);
+        other.try_lock().unwrap();
+        assert_eq!(
+            lock_and_read(&dir.path().join("none"), 100)
+                .unwrap_err()
+                .kind(),
+            io::ErrorKind::NotFound
         );
     }
 

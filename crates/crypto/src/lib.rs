@@ -20,7 +20,9 @@
 //! # What it does not do
 //! - It stores no data other than key files and key rings; callers own every other file.
 //! - It does not protect against an attacker who can read this process's memory while keys are in use.
-//! - Key rotation and destruction are designed (`docs/keys.md`) but not yet implemented.
+//! - Only the record KEK can be rotated and retired today ([`KeyRing::rotate`],
+//!   [`KeyRing::rewrap_data_key`], [`KeyRing::retire`]); rotating the other purposes, and the master
+//!   key, is designed (`docs/keys.md`) but not implemented.
 //!
 //! All primitives come from aws-lc-rs (AES-256-GCM, HKDF-SHA256, SHA-256, Ed25519, the CSPRNG) and
 //! the `argon2` crate (Argon2id).

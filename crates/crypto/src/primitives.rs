@@ -132,3 +132,9 @@ pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     out.copy_from_slice(digest.as_ref());
     out
 }
+
+/// Whether two secrets are equal, in time independent of where they differ.
+pub(crate) fn equal_secrets(a: &[u8; KEY_LEN], b: &[u8; KEY_LEN]) -> bool {
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}

@@ -160,7 +160,7 @@ impl Vault {
         let (summary, ident) = self.store_content(&req.source, &blob, &key)?;
         let stored = (|| {
             let wrapped = self
-                .ring
+                .ring()
                 .wrap_data_key(&key, &key_aad(&record_id, version))?;
             let content = Content {
                 record_id: &record_id,
@@ -368,6 +368,11 @@ impl Format {
     }
 }
 
+/// Sealed-metadata key of the ingested file's name.
+pub(crate) const SOURCE_NAME: &str = "source_name";
+/// Sealed-metadata key of the paper original's identifier.
+pub(crate) const ORIGINAL_ID: &str = "original_id";
+
 /// What storing the content produced.
 struct Content<'a> {
     record_id: &'a str,
@@ -390,8 +395,11 @@ impl Vault {
         let mut meta = req.meta.clone();
         if let Some(name) = req.source.file_name() {
             // File names often name the person: kept, but only encrypted.
-            meta.insert("source_name".into(), name.to_string_lossy().into_owned());
+            meta.insert(SOURCE_NAME.into(), name.to_string_lossy().into_owned());
         }
+        // So may original ids built from paths (DESIGN contract 8): sealed
+        // too, and searched through their blind index.
+        meta.insert(ORIGINAL_ID.into(), req.original_id.clone());
         let meta_json =
             serde_json::to_vec(&meta).map_err(|e| Error::invalid("--meta", e.to_string()))?;
         Ok(RecordRow {
@@ -402,7 +410,7 @@ impl Vault {
             subject_sealed: self.seal_field(id, v, "subject", checked.person.expose().as_bytes()),
             doc_type: req.doc_type.clone(),
             title_sealed: req.title.as_ref().map(|t| self.seal_field(id, v, "title", t.as_bytes())),
-            original_id: req.original_id.clone(),
+            original_id: self.original_id_index(&req.original_id),
             original_destroyed: None,
             created: format_date(checked.created),
             recorded: probant_journal::entry::format_time(now_micros()),
@@ -470,6 +478,9 @@ impl Vault {
         }
         for (k, v) in &req.meta {
             check_token("--meta key", k, 64)?;
+            if k == SOURCE_NAME || k == ORIGINAL_ID {
+                return Err(Error::invalid("--meta key", format!("{k} is reserved")));
+            }
             check_text("--meta value", v, 4096)?;
         }
         Ok(Checked {

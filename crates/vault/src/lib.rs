@@ -20,6 +20,7 @@
 mod check;
 mod error;
 mod ingest;
+mod keys;
 pub mod policy;
 mod read;
 mod row;
@@ -34,6 +35,7 @@ use probant_journal::{Actor, Event, Journal, Outcome, Resource};
 pub use check::{VaultReport, VerifyScope};
 pub use error::Error;
 pub use ingest::{blob_key, IngestRequest, Ingested};
+pub use keys::Rotation;
 pub use policy::{Institution, Policy, RetentionClass};
 pub use read::{Read, RecordView, SearchRequest};
 
@@ -56,7 +58,7 @@ pub struct Vault {
     journal: Arc<Journal>,
     catalog: Box<dyn Catalog>,
     blobs: Box<dyn BlobStore>,
-    ring: KeyRing,
+    ring: std::sync::RwLock<KeyRing>,
     catalog_sealer: Sealer,
     blind: BlindIndexKey,
     policy: Policy,
@@ -77,11 +79,16 @@ impl Vault {
             journal,
             catalog,
             blobs,
-            ring,
+            ring: std::sync::RwLock::new(ring),
             catalog_sealer,
             blind,
             policy,
         })
+    }
+
+    /// The key ring, for reading (wrapping and unwrapping data keys).
+    pub(crate) fn ring(&self) -> std::sync::RwLockReadGuard<'_, KeyRing> {
+        self.ring.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The journal.
@@ -111,6 +118,12 @@ impl Vault {
             malfunction: None,
             details: None,
         }
+    }
+
+    /// The blind index of a paper original's identifier (exact-match search;
+    /// the identifier itself is stored sealed).
+    pub(crate) fn original_id_index(&self, original_id: &str) -> String {
+        self.blind.index("original-id", original_id.as_bytes())
     }
 
     /// The keyed pseudonym of a national number: the catalog's blind index,

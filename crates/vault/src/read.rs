@@ -167,14 +167,20 @@ impl Vault {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         ));
-        let written = self.write_content(&row, &tmp);
-        if let Err(e) = written {
+        if let Err(e) = self.write_content(&row, &tmp) {
             let _ = std::fs::remove_file(&tmp);
-            if matches!(e, Error::Integrity { .. }) {
-                let mut m = self.event(ctx, "record.read", Outcome::Failure, resource_of(&row));
-                m.malfunction = Some(e.to_string());
-                let _ = self.journal.append(&m);
-            }
+            let e = match e {
+                Error::Io { source, .. } => Error::Io {
+                    path: out.to_owned(),
+                    source,
+                },
+                other => other,
+            };
+            // Nothing was delivered: the journal says so after the success
+            // entry that had to precede the content.
+            let mut f = self.event(ctx, "record.read", Outcome::Failure, resource_of(&row));
+            f.malfunction = Some(format!("nothing delivered: {e}"));
+            let _ = self.journal.append(&f);
             return Err(e);
         }
         std::fs::rename(&tmp, out).map_err(Error::io(out))?;
@@ -209,7 +215,7 @@ impl Vault {
             bytes: row.wrapped_key.clone(),
         };
         let key = self
-            .ring
+            .ring()
             .unwrap_data_key(&wrapped, &key_aad(&row.record_id, row.version))
             .map_err(|_| Error::Integrity {
                 detail: format!(
@@ -244,7 +250,7 @@ impl Vault {
         }
         let query = Query {
             subject_index: subject_index.clone(),
-            original_id: q.original_id.clone(),
+            original_id: q.original_id.as_deref().map(|o| self.original_id_index(o)),
             doc_type: q.doc_type.clone(),
             created_from: q.from.clone(),
             created_to: q.to.clone(),
@@ -258,7 +264,7 @@ impl Vault {
         };
         let mut e = self.event(ctx, "record.search", Outcome::Success, resource);
         e.details = Some(json!({
-            "original_id": q.original_id, "from": q.from, "to": q.to, "limit": q.limit,
+            "original_id": q.original_id.as_deref().map(|o| self.original_id_index(o)), "from": q.from, "to": q.to, "limit": q.limit,
             "results": rows.len(),
             "records": rows.iter().map(|r| json!([r.record_id, r.version])).collect::<Vec<_>>(),
         }));
@@ -285,7 +291,7 @@ impl Vault {
                 detail: format!("{field} is not text"),
             })
         };
-        let meta: BTreeMap<String, String> = match &r.meta_sealed {
+        let mut meta: BTreeMap<String, String> = match &r.meta_sealed {
             Some(m) => serde_json::from_slice(&self.open_field(r, "meta", m)?).map_err(|e| {
                 Error::Integrity {
                     detail: e.to_string(),
@@ -305,7 +311,7 @@ impl Vault {
                 .as_ref()
                 .map(|t| text("title", t))
                 .transpose()?,
-            original_id: r.original_id.clone(),
+            original_id: meta.remove(crate::ingest::ORIGINAL_ID).unwrap_or_default(),
             original_destroyed: r.original_destroyed.clone(),
             created: r.created.clone(),
             recorded: r.recorded.clone(),

@@ -11,7 +11,8 @@
 //! - `check` = the same wrapping of the 32-byte constant [`CHECK_VALUE`], with aad
 //!   `probant/keyring/v1/<home_id>/check/` || SHA-256(JSON of every other field, as this module writes it).
 //!   It tells a wrong master key apart from a damaged file, and authenticates the metadata (dates, KEK
-//!   parameters, the list of keys) that the wrapped keys alone do not.
+//!   parameters, the list of keys) that the wrapped keys alone do not. Rotation and retirement append or
+//!   remove a key and recompute `check`; the other records keep their bytes.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -130,29 +131,49 @@ impl RingFile {
         keys: &[PurposeKey],
         created: &str,
     ) -> Self {
-        let kek = primitives::aes_gcm_key(kek);
-        let records = keys
-            .iter()
-            .map(|k| KeyRecord {
-                purpose: k.purpose,
-                version: k.version,
-                created: created.to_owned(),
-                wrapped: STANDARD.encode(primitives::wrap_key(
-                    &kek,
-                    &key_aad(home_id, k.purpose, k.version),
-                    k.secret.as_ref(),
-                )),
-            })
-            .collect();
         let mut file = RingFile {
             format: FORMAT,
             home_id: home_id.to_owned(),
             kek: kek_spec,
             check: String::new(),
-            keys: records,
+            keys: Vec::with_capacity(keys.len()),
         };
-        file.check = STANDARD.encode(primitives::wrap_key(&kek, &file.check_aad(), &CHECK_VALUE));
+        for key in keys {
+            file.add_key(kek, key, created);
+        }
+        file.reseal(kek);
         file
+    }
+
+    /// Appends `key`, wrapped under `kek`, created at `created`. The check no longer matches until
+    /// [`RingFile::reseal`].
+    pub(crate) fn add_key(&mut self, kek: &[u8; KEY_LEN], key: &PurposeKey, created: &str) {
+        let kek = primitives::aes_gcm_key(kek);
+        self.keys.push(KeyRecord {
+            purpose: key.purpose,
+            version: key.version,
+            created: created.to_owned(),
+            wrapped: STANDARD.encode(primitives::wrap_key(
+                &kek,
+                &key_aad(&self.home_id, key.purpose, key.version),
+                key.secret.as_ref(),
+            )),
+        });
+    }
+
+    /// Removes the wrapped key of `purpose`, `version`; returns whether there was one. The check no
+    /// longer matches until [`RingFile::reseal`].
+    pub(crate) fn remove_key(&mut self, purpose: KeyPurpose, version: u32) -> bool {
+        let before = self.keys.len();
+        self.keys
+            .retain(|k| !(k.purpose == purpose && k.version == version));
+        self.keys.len() != before
+    }
+
+    /// Recomputes the check over the file as it now is, under `kek`.
+    pub(crate) fn reseal(&mut self, kek: &[u8; KEY_LEN]) {
+        let kek = primitives::aes_gcm_key(kek);
+        self.check = STANDARD.encode(primitives::wrap_key(&kek, &self.check_aad(), &CHECK_VALUE));
     }
 
     /// The file's bytes: pretty JSON and a final newline.

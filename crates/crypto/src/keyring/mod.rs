@@ -74,6 +74,24 @@ impl KeyPurpose {
             KeyPurpose::JournalEncryption | KeyPurpose::RecordKek | KeyPurpose::CatalogEncryption
         )
     }
+
+    /// Whether keys of this purpose can be rotated and retired today. Only [`KeyPurpose::RecordKek`]:
+    /// each data key it wraps records the version that wraps it ([`WrappedKey`](crate::WrappedKey)), so
+    /// old and new versions can coexist and data keys move between them without touching content.
+    /// Sealed journal bundles and catalog fields, blind indexes and checkpoint signatures do not record
+    /// a key version yet (see `docs/keys.md`).
+    pub fn rotates(self) -> bool {
+        matches!(self, KeyPurpose::RecordKek)
+    }
+
+    /// [`Error::RotationUnsupported`] unless [`KeyPurpose::rotates`].
+    fn ensure_rotates(self) -> Result<(), Error> {
+        if self.rotates() {
+            Ok(())
+        } else {
+            Err(Error::RotationUnsupported { purpose: self })
+        }
+    }
 }
 
 impl fmt::Display for KeyPurpose {
@@ -92,7 +110,8 @@ pub(crate) struct PurposeKey {
 /// A home's opened key ring: its purpose keys, unwrapped, in memory.
 ///
 /// Every key is wiped from memory when the key ring is dropped; `Debug` shows only purposes and
-/// versions. Opening never writes to disk.
+/// versions. Opening never writes to disk; only [`KeyRing::rotate`] and [`KeyRing::retire`] change the
+/// file, and they need the master key again (the KEK is not kept in memory).
 pub struct KeyRing {
     home_id: String,
     keys: Vec<PurposeKey>,
@@ -171,11 +190,8 @@ impl KeyRing {
     /// - [`Error::KeyFileMissing`], [`Error::MalformedKeyFile`], [`Error::KeyFileInsideHome`].
     /// - [`Error::WrongMasterKey`]: wrong key file or passphrase.
     pub fn open(path: &Path, home_id: &str, source: &MasterKeySource) -> Result<KeyRing, Error> {
-        let bytes = fsutil::read_secret_file(path, MAX_RING_FILE).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => Error::KeyRingMissing { path: path.into() },
-            io::ErrorKind::InvalidData => Error::MalformedKeyRing("file too large".into()),
-            _ => Error::io("read key ring", path)(e),
-        })?;
+        let bytes =
+            fsutil::read_secret_file(path, MAX_RING_FILE).map_err(|e| read_error(e, path))?;
         let file = RingFile::parse(&bytes)?;
         if file.home_id != home_id {
             return Err(Error::HomeMismatch {
@@ -189,6 +205,146 @@ impl KeyRing {
             home_id: home_id.into(),
             keys,
         })
+    }
+
+    /// Rotates the key of `purpose`: adds a new random key as version *current + 1*, which becomes
+    /// the current version at once (new data keys are wrapped under it), and returns that version.
+    /// Older versions stay, so everything wrapped under them still opens until it is re-wrapped
+    /// ([`KeyRing::rewrap_data_key`]) and the old version retired ([`KeyRing::retire`]). Only
+    /// [`KeyPurpose::RecordKek`] rotates today ([`KeyPurpose::rotates`]).
+    ///
+    /// `path` must be the file this key ring was opened from (or created at), and `source` its master
+    /// key: the KEK is derived again (it is not kept in memory after `open`), which also proves that
+    /// whoever rotates holds the master key now. Under an exclusive lock on the file, the file is
+    /// read, fully opened with that KEK and compared with this key ring; the new key is wrapped and
+    /// appended, the check recomputed, the result verified to open, stray temporary files of an
+    /// interrupted earlier update deleted, and the file replaced atomically with mode 0600 (temporary
+    /// file, fsync, rename, fsync of the directory). Only when the new file is durable does this key
+    /// ring change and the new version become current; after any error the file is the old one (or,
+    /// if only the final directory fsync failed, the complete new one) and this key ring is unchanged.
+    ///
+    /// # Errors
+    /// - [`Error::RotationUnsupported`] for any purpose but [`KeyPurpose::RecordKek`].
+    /// - [`Error::KeyRingChanged`]: the file no longer holds this key ring's keys (another process
+    ///   rotated or retired a key since this one was opened, or `path` names another ring).
+    /// - As [`KeyRing::open`]: [`Error::WrongMasterKey`], [`Error::MasterKeyKindMismatch`],
+    ///   [`Error::KeyRingMissing`], [`Error::MalformedKeyRing`], [`Error::HomeMismatch`], ….
+    /// - [`Error::Io`].
+    pub fn rotate(
+        &mut self,
+        path: &Path,
+        source: &MasterKeySource,
+        purpose: KeyPurpose,
+    ) -> Result<u32, Error> {
+        purpose.ensure_rotates()?;
+        let version = self
+            .current(purpose)?
+            .version
+            .checked_add(1)
+            .ok_or_else(|| {
+                Error::MalformedKeyRing(format!("no version left after {purpose} {}", u32::MAX))
+            })?;
+        let key = PurposeKey {
+            purpose,
+            version,
+            secret: primitives::random_key(),
+        };
+        let created = now_rfc3339();
+        self.update_file(path, source, |file, kek| file.add_key(kek, &key, &created))?;
+        self.keys.push(key);
+        Ok(version)
+    }
+
+    /// Retires (destroys) version `version` of `purpose`'s key: removes its wrapped key from the key
+    /// ring file and wipes it from memory. This is the crypto-shredding primitive (AR-20.7, CC-7.f):
+    /// every data key still wrapped under that version becomes unrecoverable from this file — and from
+    /// every other copy of the key ring once those are gone too (`docs/keys.md`, "Crypto-shredding").
+    /// It cannot be undone.
+    ///
+    /// The caller guarantees that nothing it still needs is wrapped under `version`: every data key
+    /// has been re-wrapped ([`KeyRing::rewrap_data_key`]) and the re-wrapped keys are durably stored,
+    /// and no other process can still be wrapping under it. `path` and `source` are as for
+    /// [`KeyRing::rotate`], and the file is updated in the same way (lock, full check, atomic replace,
+    /// stray temporary files deleted).
+    ///
+    /// # Errors
+    /// - [`Error::RotationUnsupported`] for any purpose but [`KeyPurpose::RecordKek`].
+    /// - [`Error::KeyMissing`]: there is no such version (for example, it was already retired).
+    /// - [`Error::RetiringCurrentKey`]: `version` is the current version.
+    /// - As [`KeyRing::rotate`]. Whatever the error, nothing was changed.
+    pub fn retire(
+        &mut self,
+        path: &Path,
+        source: &MasterKeySource,
+        purpose: KeyPurpose,
+        version: u32,
+    ) -> Result<(), Error> {
+        purpose.ensure_rotates()?;
+        self.version(purpose, version)?;
+        if self.current(purpose)?.version == version {
+            return Err(Error::RetiringCurrentKey { purpose, version });
+        }
+        self.update_file(path, source, |file, _| {
+            file.remove_key(purpose, version);
+        })?;
+        self.keys
+            .retain(|k| !(k.purpose == purpose && k.version == version));
+        Ok(())
+    }
+
+    /// The versions of `purpose`'s key this key ring holds, oldest first (empty if none). The last
+    /// one is the current version.
+    pub fn versions(&self, purpose: KeyPurpose) -> Vec<u32> {
+        let mut versions: Vec<u32> = self
+            .keys
+            .iter()
+            .filter(|k| k.purpose == purpose)
+            .map(|k| k.version)
+            .collect();
+        versions.sort_unstable();
+        versions
+    }
+
+    /// The current (highest) version of `purpose`'s key: the one new data is sealed or wrapped with.
+    ///
+    /// # Errors
+    /// [`Error::KeyMissing`] if the key ring has no such key.
+    pub fn current_version(&self, purpose: KeyPurpose) -> Result<u32, Error> {
+        Ok(self.current(purpose)?.version)
+    }
+
+    /// Applies `change` to the key ring file at `path` and replaces it atomically; see
+    /// [`KeyRing::rotate`]. `change` gets the parsed file and the KEK; the check is recomputed after.
+    fn update_file(
+        &self,
+        path: &Path,
+        source: &MasterKeySource,
+        change: impl FnOnce(&mut RingFile, &[u8; KEY_LEN]),
+    ) -> Result<(), Error> {
+        // Held until the file is replaced: concurrent updates run one after the other, and each sees
+        // the result of the one before (and then fails with `KeyRingChanged`).
+        let (_lock, bytes) =
+            fsutil::lock_and_read(path, MAX_RING_FILE).map_err(|e| read_error(e, path))?;
+        let mut file = RingFile::parse(&bytes)?;
+        if file.home_id != self.home_id {
+            return Err(Error::HomeMismatch {
+                expected: self.home_id.clone(),
+                found: file.home_id,
+            });
+        }
+        let ring_dir = fsutil::parent_dir(path);
+        let kek = derive_kek(source, &self.home_id, &file.kek, &ring_dir)?;
+        if !same_keys(&file.unwrap_keys(&kek)?, &self.keys) {
+            return Err(Error::KeyRingChanged { path: path.into() });
+        }
+        change(&mut file, &kek);
+        file.reseal(&kek);
+        let bytes = file.to_bytes();
+        // Never replace the only copy of the keys with a file that does not open.
+        RingFile::parse(&bytes)?.unwrap_keys(&kek)?;
+        fsutil::remove_temp_files(path)
+            .map_err(Error::io("clean up beside key ring", &ring_dir))?;
+        fsutil::replace_atomically(path, &bytes).map_err(Error::io("write key ring", path))
     }
 
     /// The id of the home this key ring belongs to.
@@ -302,6 +458,27 @@ fn derive_kek(
             offered: offered.kind(),
         }),
     }
+}
+
+/// The error for a key ring file that cannot be read.
+fn read_error(e: io::Error, path: &Path) -> Error {
+    match e.kind() {
+        io::ErrorKind::NotFound => Error::KeyRingMissing { path: path.into() },
+        io::ErrorKind::InvalidData => Error::MalformedKeyRing("file too large".into()),
+        _ => Error::io("read key ring", path)(e),
+    }
+}
+
+/// Whether `a` and `b` hold the same keys: the same (purpose, version) pairs with the same secrets.
+fn same_keys(a: &[PurposeKey], b: &[PurposeKey]) -> bool {
+    a.len() == b.len()
+        && a.iter().all(|x| {
+            b.iter().any(|y| {
+                x.purpose == y.purpose
+                    && x.version == y.version
+                    && primitives::equal_secrets(&x.secret, &y.secret)
+            })
+        })
 }
 
 /// The current time, RFC 3339, UTC, to the second.
