@@ -371,7 +371,11 @@ fn main() -> Result<()> {
     let base = PathBuf::from(get("--dir", "bench-out"));
     if args.get(1).map(String::as_str) == Some("vault") {
         std::fs::create_dir_all(&base)?;
-        return vault::run(&base, get("--gib", "1").parse()?, get("--small", "4000").parse()?);
+        return vault::run(
+            &base,
+            get("--gib", "1").parse()?,
+            get("--small", "4000").parse()?,
+        );
     }
     let seconds: f64 = get("--seconds", "5").parse()?;
     let proof_entries: u64 = get("--proof-entries", "10000000").parse()?;

@@ -21,24 +21,55 @@ fn open_vault(dir: &Path) -> Result<Vault> {
     create_key_file(&key)?;
     let home = dir.join("home");
     std::fs::create_dir_all(home.join("blobs"))?;
-    let ring = KeyRing::create(&home.join("keyring.json"), "bench", &MasterKeySource::KeyFile(key))?;
+    let ring = KeyRing::create(
+        &home.join("keyring.json"),
+        "bench",
+        &MasterKeySource::KeyFile(key),
+    )?;
     let (signer, sealer) = probant_journal::keyring::journal_keys(&ring)?;
-    let journal = Journal::create(&home.join("journal"), "bench.probant.example/vault", signer, sealer, Options::default())?;
+    let journal = Journal::create(
+        &home.join("journal"),
+        "bench.probant.example/vault",
+        signer,
+        sealer,
+        Options::default(),
+    )?;
     let policy = Policy {
-        institution: Institution { controller: "Institution".into(), executor: "IT".into(), place: "Brussels".into() },
+        institution: Institution {
+            controller: "Institution".into(),
+            executor: "IT".into(),
+            place: "Brussels".into(),
+        },
         classifications: Policy::default_classifications(),
-        retention: BTreeMap::from([("default".into(), RetentionClass { years: 10, description: String::new() })]),
+        retention: BTreeMap::from([(
+            "default".into(),
+            RetentionClass {
+                years: 10,
+                description: String::new(),
+            },
+        )]),
         accept_unvalidated_formats: false,
         max_validated_in_memory: 64 << 20,
     };
     let catalog = SqliteCatalog::open(&home.join("catalog.sqlite"))?;
     let blobs = LocalBlobStore::open(&home.join("blobs"))?;
-    Ok(Vault::new(Arc::new(journal), Box::new(catalog), Box::new(blobs), ring, policy)?)
+    Ok(Vault::new(
+        Arc::new(journal),
+        Box::new(catalog),
+        Box::new(blobs),
+        ring,
+        policy,
+    )?)
 }
 
 fn ctx() -> Ctx {
     Ctx {
-        actor: Actor { id: "bench".into(), kind: ActorKind::Person, on_behalf_of: None, auth: "bench".into() },
+        actor: Actor {
+            id: "bench".into(),
+            kind: ActorKind::Person,
+            on_behalf_of: None,
+            auth: "bench".into(),
+        },
         purpose: Some("benchmark".into()),
         legal_basis: Some("own-records".into()),
         channel: "bench".into(),
@@ -89,7 +120,9 @@ fn timed(f: impl FnOnce() -> Result<()>) -> Result<f64> {
 }
 
 fn age_tool() -> Option<&'static str> {
-    ["rage", "age"].into_iter().find(|t| Command::new(t).arg("--version").output().is_ok())
+    ["rage", "age"]
+        .into_iter()
+        .find(|t| Command::new(t).arg("--version").output().is_ok())
 }
 
 /// Runs the vault benchmarks in `base` and prints a Markdown table.
@@ -110,11 +143,26 @@ fn big_file(vault: &Vault, dir: &Path, bytes: u64) -> Result<()> {
     let src = dir.join("big.txt");
     write_text(&src, bytes)?;
     sh(Command::new("openssl").arg("dgst").arg("-sha256").arg(&src))?; // warm the cache
-    let sha = bytes as f64 / timed(|| sh(Command::new("openssl").arg("dgst").arg("-sha256").arg(&src)).map(|_| ()))?;
+    let sha = bytes as f64
+        / timed(|| sh(Command::new("openssl").arg("dgst").arg("-sha256").arg(&src)).map(|_| ()))?;
     let copy = dir.join("big.copy");
-    let cp = bytes as f64 / timed(|| sh(Command::new("sh").arg("-c").arg(format!("cp '{}' '{}' && sync", src.display(), copy.display()))).map(|_| ()))?;
+    let cp = bytes as f64
+        / timed(|| {
+            sh(Command::new("sh").arg("-c").arg(format!(
+                "cp '{}' '{}' && sync",
+                src.display(),
+                copy.display()
+            )))
+            .map(|_| ())
+        })?;
     std::fs::remove_file(&copy)?;
-    let ours = bytes as f64 / timed(|| vault.ingest(&ctx(), &request(src.clone(), 0)).map(|_| ()).map_err(Into::into))?;
+    let ours = bytes as f64
+        / timed(|| {
+            vault
+                .ingest(&ctx(), &request(src.clone(), 0))
+                .map(|_| ())
+                .map_err(Into::into)
+        })?;
     let slower = sha.min(cp);
     println!(
         "| ingest of a {} GiB file (validate, SHA-256, encrypt, durable) | {:.0} MB/s | `openssl dgst -sha256` {:.0} MB/s, `cp`+`sync` {:.0} MB/s | {:.2} × the slower | ≥ 0.7 |",
@@ -126,7 +174,11 @@ fn big_file(vault: &Vault, dir: &Path, bytes: u64) -> Result<()> {
             let (id_file, recipient) = age_recipient(dir)?;
             let rate = bytes as f64
                 / timed(|| {
-                    sh(Command::new(tool).args(["-e", "-r", &recipient, "-o"]).arg(&out).arg(&src)).map(|_| ())
+                    sh(Command::new(tool)
+                        .args(["-e", "-r", &recipient, "-o"])
+                        .arg(&out)
+                        .arg(&src))
+                    .map(|_| ())
                 })?;
             let _ = std::fs::remove_file(&out);
             let _ = std::fs::remove_file(id_file);
@@ -140,10 +192,21 @@ fn big_file(vault: &Vault, dir: &Path, bytes: u64) -> Result<()> {
 
 fn age_recipient(dir: &Path) -> Result<(PathBuf, String)> {
     let id = dir.join("age.key");
-    let tool = if Command::new("rage-keygen").arg("--version").output().is_ok() { "rage-keygen" } else { "age-keygen" };
+    let tool = if Command::new("rage-keygen")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        "rage-keygen"
+    } else {
+        "age-keygen"
+    };
     sh(Command::new(tool).arg("-o").arg(&id))?;
     let text = std::fs::read_to_string(&id)?;
-    let recipient = text.lines().find_map(|l| l.strip_prefix("# public key: ")).context("no public key in the age identity")?;
+    let recipient = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .context("no public key in the age identity")?;
     Ok((id, recipient.to_owned()))
 }
 
@@ -156,7 +219,11 @@ fn small_files(vault: &Vault, dir: &Path, n: usize) -> Result<()> {
             write_text(&p, 100 << 10).map(|_| p)
         })
         .collect::<Result<_>>()?;
-    let reqs: Vec<IngestRequest> = files.iter().enumerate().map(|(i, f)| request(f.clone(), i + 1)).collect();
+    let reqs: Vec<IngestRequest> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| request(f.clone(), i + 1))
+        .collect();
     let secs = timed(|| {
         for batch in reqs.chunks(64) {
             for r in vault.ingest_batch(&ctx(), batch) {
@@ -170,8 +237,19 @@ fn small_files(vault: &Vault, dir: &Path, n: usize) -> Result<()> {
 }
 
 fn reads(vault: &Vault, dir: &Path) -> Result<()> {
-    let found = vault.search(&ctx(), &probant_vault::SearchRequest { doc_type: Some("attestation".into()), limit: Some(1000), ..Default::default() })?;
-    let small: Vec<_> = found.iter().filter(|r| r.size == 100 << 10).take(500).collect();
+    let found = vault.search(
+        &ctx(),
+        &probant_vault::SearchRequest {
+            doc_type: Some("attestation".into()),
+            limit: Some(1000),
+            ..Default::default()
+        },
+    )?;
+    let small: Vec<_> = found
+        .iter()
+        .filter(|r| r.size == 100 << 10)
+        .take(500)
+        .collect();
     let mut lat = Vec::new();
     for (i, r) in small.iter().enumerate() {
         let out = dir.join(format!("read-{i}"));
@@ -189,7 +267,11 @@ fn verify(vault: &Vault, dir: &Path) -> Result<()> {
     let t = Instant::now();
     let report = vault.verify(&VerifyScope::All, &mut |_, _| {})?;
     let secs = t.elapsed().as_secs_f64();
-    anyhow::ensure!(report.problems.is_empty(), "verify found problems: {:?}", report.problems);
+    anyhow::ensure!(
+        report.problems.is_empty(),
+        "verify found problems: {:?}",
+        report.problems
+    );
     let ours = report.bytes_verified as f64 / secs;
     let openssl = openssl_sha256_rate(dir, report.bytes_verified)?;
     println!(
