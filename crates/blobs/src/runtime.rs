@@ -13,6 +13,9 @@ impl Runtime {
     pub(crate) fn new() -> Result<Self, Error> {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
+            // object_store runs every file operation (write, fsync, link) as
+            // a blocking task: enough of them lets concurrent writers' syncs
+            // overlap (small records are bound by sync latency, not CPU).
             .max_blocking_threads(4)
             .thread_name("probant-blobs")
             .build()

@@ -33,6 +33,11 @@ pub const FORMAT: u32 = 1;
 /// Most events one `append_all` may carry (their indexes are contiguous).
 pub const MAX_EVENTS_PER_CALL: usize = 65_536;
 
+/// Acknowledged entries allowed to wait for integration into tiles. Beyond
+/// this the WAL writer waits (backpressure), so memory stays bounded when
+/// appends outrun tile writing (a fast disk, a slow integration round).
+const MAX_INTEGRATION_LAG: u64 = 1 << 18;
+
 /// A WAL record carries whole append groups up to about this many bytes
 /// (its length field is 32 bits).
 const MAX_RECORD_BYTES: usize = 64 << 20;
@@ -730,6 +735,7 @@ fn writer_loop(
         }
         let next = first + entries.len() as u64;
         let _ = tx.send((first, entries));
+        wait_for_integration(shared, next);
         for (w, _) in waiters {
             w.complete(Ok(()));
         }
@@ -739,6 +745,21 @@ fn writer_loop(
                 Err(e) => return shared.fail(e.to_string()),
             }
         }
+    }
+}
+
+/// Blocks the WAL writer while integration lags more than
+/// `MAX_INTEGRATION_LAG` entries behind what it has written (or until the
+/// journal fails).
+fn wait_for_integration(shared: &Shared, written: u64) {
+    let mut p = lock(&shared.published);
+    while written.saturating_sub(p.size) > MAX_INTEGRATION_LAG && lock(&shared.seq).failed.is_none()
+    {
+        p = shared
+            .published_cv
+            .wait_timeout(p, std::time::Duration::from_millis(100))
+            .map(|(g, _)| g)
+            .unwrap_or_else(|e| e.into_inner().0);
     }
 }
 

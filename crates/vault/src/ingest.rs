@@ -202,8 +202,9 @@ impl Vault {
         })
     }
 
-    /// Stores the contents of a batch on up to 8 threads: each content is
-    /// synced to disk before it counts, and concurrent syncs overlap.
+    /// Stores the contents of a batch on up to 16 threads: each content is
+    /// synced to disk before it counts, and concurrent syncs overlap (small
+    /// records are bound by sync latency, not CPU).
     fn stage_all(&self, ctx: &Ctx, reqs: &[IngestRequest]) -> Vec<Result<Staged, Error>> {
         let threads = reqs.len().clamp(1, 8);
         let per = reqs.len().div_ceil(threads).max(1);

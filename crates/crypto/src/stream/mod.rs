@@ -1,6 +1,7 @@
 //! The encrypted stream format of record content, `PRBSTRM1` (`docs/spec/stream.md`): AES-256-GCM in
 //! segments, nonce = prefix || counter || last flag, header as associated data (CC-7.a.i).
 
+mod hasher;
 mod reader;
 mod writer;
 

@@ -2,8 +2,8 @@
 
 use std::io::{self, Write};
 
+use super::hasher::Sha256Stream;
 use aws_lc_rs::aead::LessSafeKey;
-use aws_lc_rs::digest;
 use zeroize::Zeroizing;
 
 use super::{Header, DEFAULT_SEGMENT_SIZE, HEADER_LEN, PREFIX_LEN};
@@ -39,7 +39,7 @@ pub struct EncryptingWriter<W: Write> {
     buf: Zeroizing<Vec<u8>>,
     /// Counter of the segment being filled.
     counter: u32,
-    sha256: digest::Context,
+    sha256: Sha256Stream,
     plaintext_len: u64,
     ciphertext_len: u64,
     poisoned: bool,
@@ -74,7 +74,7 @@ impl<W: Write> EncryptingWriter<W> {
             segment_size,
             buf: Zeroizing::new(Vec::with_capacity(segment_size + TAG_LEN)),
             counter: 0,
-            sha256: digest::Context::new(&digest::SHA256),
+            sha256: Sha256Stream::new(),
             plaintext_len: 0,
             ciphertext_len: HEADER_LEN as u64,
             poisoned: false,
@@ -91,8 +91,10 @@ impl<W: Write> EncryptingWriter<W> {
         }
         self.seal_segment(true).map_err(Error::StreamIo)?;
         self.inner.flush().map_err(Error::StreamIo)?;
-        let mut sha256 = [0u8; 32];
-        sha256.copy_from_slice(self.sha256.finish().as_ref());
+        let sha256 = self
+            .sha256
+            .finish()
+            .ok_or_else(|| Error::StreamIo(io::Error::other("the hashing thread stopped")))?;
         let summary = StreamSummary {
             plaintext_len: self.plaintext_len,
             sha256,
