@@ -136,6 +136,9 @@ pub fn run(base: &Path, gib: u64, small: usize) -> Result<()> {
         big_file(&vault, dir, gib << 30)?;
     }
     small_files(&vault, dir, small)?;
+    if std::env::var_os("PROBANT_BENCH_ONLY_SMALL").is_some() {
+        return Ok(()); // for profiling the small-document phase alone
+    }
     reads(&vault, dir)?;
     verify(&vault, dir)?;
     Ok(())

@@ -68,7 +68,11 @@
 //!   first time this process publishes below them, of every ancestor up to
 //!   the store root (not only those object_store saw created: that closes the
 //!   concurrent directory-creation window above);
-//! - create-only publishing for streamed writes: the upload goes to a staging
+//! - a blob that fits in one part (1 MiB) is published by one create-only
+//!   `put` (object_store writes `<key>#<n>`, syncs it, hard-links it under the
+//!   key — failing if the key exists — and syncs the key's directory): two
+//!   syncs, which is what bounds small-record ingest;
+//! - create-only publishing for larger streamed writes: the upload goes to a staging
 //!   object `.partial/<unique>` and is published with `rename_if_not_exists`
 //!   (hard link + unlink), after an early existence check in `create`. There
 //!   is no race window: the hard link is the atomic create-only step;

@@ -16,7 +16,7 @@ impl Runtime {
             // object_store runs every file operation (write, fsync, link) as
             // a blocking task: enough of them lets concurrent writers' syncs
             // overlap (small records are bound by sync latency, not CPU).
-            .max_blocking_threads(4)
+            .max_blocking_threads(16)
             .thread_name("probant-blobs")
             .build()
             .map(|rt| Runtime(Some(rt)))

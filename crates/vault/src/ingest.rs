@@ -206,7 +206,7 @@ impl Vault {
     /// synced to disk before it counts, and concurrent syncs overlap (small
     /// records are bound by sync latency, not CPU).
     fn stage_all(&self, ctx: &Ctx, reqs: &[IngestRequest]) -> Vec<Result<Staged, Error>> {
-        let threads = reqs.len().clamp(1, 8);
+        let threads = reqs.len().clamp(1, 16);
         let per = reqs.len().div_ceil(threads).max(1);
         std::thread::scope(|s| {
             let handles: Vec<_> = reqs

@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime};
 use futures::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjPath;
-use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt};
 
 use crate::durable::sync_dir;
 use crate::runtime::Runtime;
@@ -67,6 +67,12 @@ impl LocalBlobStore {
                 path: root,
                 source: std::io::Error::other("not a directory"),
             });
+        }
+        let staging = root.join(STAGING_DIR);
+        if !staging.is_dir() {
+            std::fs::create_dir(&staging)
+                .map_err(Error::io("create staging directory", &staging))?;
+            sync_dir(&root)?;
         }
         let fs = LocalFileSystem::new_with_prefix(&root)
             .map_err(Error::backend("open blob store", ""))?
@@ -157,27 +163,24 @@ impl BlobStore for LocalBlobStore {
         let staging = staging_path()?;
         let fs = self.inner.fs.clone();
         let (k, s) = (key.to_string(), staging.clone());
-        let upload = self.inner.rt.run(async move {
+        let _ = s;
+        self.inner.rt.run(async move {
             // Early refusal; the create-only publish in `finish` is what
             // makes immutability hold against concurrent writers.
             match fs.head(&dest).await {
-                Ok(_) => return Err(Error::Exists { key: k }),
+                Ok(_) => Err(Error::Exists { key: k }),
                 Err(e) => match Error::backend("check key", &k)(e) {
-                    Error::NotFound { .. } => {}
-                    e => return Err(e),
+                    Error::NotFound { .. } => Ok(()),
+                    e => Err(e),
                 },
             }
-            let up = fs
-                .put_multipart(&s)
-                .await
-                .map_err(Error::backend("start upload", &k))?;
-            Ok(WriteMultipart::new_with_chunk_size(up, PART_SIZE))
         })?;
+        // The multipart upload starts only if the blob outgrows one part;
+        // a smaller blob is published by one create-only put.
         Ok(Box::new(writer::LocalWriter::new(
             self.inner.clone(),
             key.clone(),
             staging,
-            upload,
         )))
     }
 
@@ -253,10 +256,12 @@ impl Inner {
     /// misses one created concurrently by another thread), so each is synced
     /// once per process, the first time a blob is published below it. (One
     /// writer process per home is enforced by the journal's lock.)
-    fn sync_published(&self, key: &BlobKey) -> Result<(), Error> {
+    fn sync_published(&self, key: &BlobKey, parent_synced: bool) -> Result<(), Error> {
         let path = self.root.join(key.as_str());
         let parent = path.parent().unwrap_or(&self.root);
-        sync_dir(parent)?;
+        if !parent_synced {
+            sync_dir(parent)?;
+        }
         let mut known = self.durable_dirs.lock().unwrap_or_else(|e| e.into_inner());
         for dir in parent
             .ancestors()

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use object_store::path::Path as ObjPath;
-use object_store::{ObjectStoreExt, WriteMultipart};
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 
 use super::{obj_path, Inner, MAX_INFLIGHT_PARTS, PART_SIZE};
 use crate::{BlobInfo, BlobKey, BlobWriter, Error};
@@ -16,25 +16,23 @@ pub(super) struct LocalWriter {
     inner: Arc<Inner>,
     key: BlobKey,
     staging: ObjPath,
-    /// `None` once finished or failed.
+    /// The multipart upload, started when a first full part ships.
     upload: Option<WriteMultipart>,
+    /// Set once finished, or after a failure.
+    spent: bool,
     buf: Vec<u8>,
     size: u64,
     failed: Option<String>,
 }
 
 impl LocalWriter {
-    pub(super) fn new(
-        inner: Arc<Inner>,
-        key: BlobKey,
-        staging: ObjPath,
-        upload: WriteMultipart,
-    ) -> Self {
+    pub(super) fn new(inner: Arc<Inner>, key: BlobKey, staging: ObjPath) -> Self {
         LocalWriter {
             inner,
             key,
             staging,
-            upload: Some(upload),
+            upload: None,
+            spent: false,
             buf: Vec::with_capacity(PART_SIZE),
             size: 0,
             failed: None,
@@ -51,9 +49,31 @@ impl LocalWriter {
         }
     }
 
+    /// The upload, started on first use.
+    fn take_upload(&mut self) -> Result<WriteMultipart, Error> {
+        if self.spent {
+            return Err(self.spent());
+        }
+        if let Some(up) = self.upload.take() {
+            return Ok(up);
+        }
+        let (fs, s, k) = (
+            self.inner.fs.clone(),
+            self.staging.clone(),
+            self.key.to_string(),
+        );
+        self.inner.rt.run(async move {
+            let up = fs
+                .put_multipart(&s)
+                .await
+                .map_err(Error::backend("start upload", &k))?;
+            Ok(WriteMultipart::new_with_chunk_size(up, PART_SIZE))
+        })
+    }
+
     /// Hands the full buffer to the upload, after waiting for room.
     fn ship(&mut self) -> Result<(), Error> {
-        let mut up = self.upload.take().ok_or_else(|| self.spent())?;
+        let mut up = self.take_upload()?;
         let part = Bytes::from(std::mem::replace(
             &mut self.buf,
             Vec::with_capacity(PART_SIZE),
@@ -73,6 +93,7 @@ impl LocalWriter {
             Err(e) => {
                 let err = Error::backend("write part", self.key.as_str())(e);
                 self.failed = Some(err.to_string());
+                self.spent = true;
                 let _ = self.inner.rt.run(async move {
                     let _ = up.abort().await;
                     Ok(())
@@ -82,10 +103,31 @@ impl LocalWriter {
         }
     }
 
+    /// A blob that never outgrew one part: one create-only put (object_store
+    /// syncs the file, hard-links it under the key — failing if the key
+    /// exists — and syncs the key's directory).
+    fn publish_small(&mut self) -> Result<(), Error> {
+        self.spent = true;
+        let payload = object_store::PutPayload::from(Bytes::from(std::mem::take(&mut self.buf)));
+        let dest = obj_path(self.key.as_str())?;
+        let (fs, k) = (self.inner.fs.clone(), self.key.to_string());
+        self.inner.rt.run(async move {
+            let opts = object_store::PutOptions {
+                mode: object_store::PutMode::Create,
+                ..Default::default()
+            };
+            fs.put_opts(&dest, payload, opts)
+                .await
+                .map(|_| ())
+                .map_err(Error::backend("publish", &k))
+        })
+    }
+
     /// Completes the upload into the staging object, then publishes it under
     /// the key, create-only.
     fn publish(&mut self) -> Result<(), Error> {
-        let mut up = self.upload.take().ok_or_else(|| self.spent())?;
+        let mut up = self.take_upload()?;
+        self.spent = true;
         let last = Bytes::from(std::mem::take(&mut self.buf));
         let dest = obj_path(self.key.as_str())?;
         let (fs, staging, k) = (
@@ -113,7 +155,7 @@ impl LocalWriter {
 
 impl io::Write for LocalWriter {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if self.upload.is_none() {
+        if self.spent {
             return Err(io::Error::other(self.spent()));
         }
         let n = data.len().min(PART_SIZE - self.buf.len());
@@ -133,8 +175,14 @@ impl io::Write for LocalWriter {
 
 impl BlobWriter for LocalWriter {
     fn finish(mut self: Box<Self>) -> Result<BlobInfo, Error> {
-        self.publish()?;
-        self.inner.sync_published(&self.key)?;
+        let small = self.upload.is_none() && !self.spent;
+        if small {
+            self.publish_small()?;
+        } else {
+            self.publish()?;
+        }
+        // A small put already synced the key's directory.
+        self.inner.sync_published(&self.key, small)?;
         Ok(BlobInfo {
             key: self.key.to_string(),
             size: self.size,
