@@ -193,3 +193,21 @@ fn a_blob_cannot_sit_where_another_key_has_a_directory() {
         vec!["a/b".to_string(), "c".to_string()]
     );
 }
+
+/// What a kill during a single-part put leaves beside the key
+/// (`<key>#<n>`) is purged; finished blobs are not touched.
+#[test]
+fn purge_staging_removes_leftovers_of_single_part_puts() {
+    let (dir, store) = store();
+    write_generated(&store, &key("records/ab/kept-v1"), 3, 1000, 100);
+    let leftover = dir.path().join("records/ab/lost-v1#17");
+    std::fs::write(&leftover, b"half a blob").unwrap();
+    assert_eq!(
+        store.purge_staging(Duration::from_secs(3600)).unwrap(),
+        0,
+        "young files stay"
+    );
+    assert_eq!(store.purge_staging(Duration::ZERO).unwrap(), 1);
+    assert!(!leftover.exists());
+    assert_eq!(store.list().unwrap(), vec![key("records/ab/kept-v1")]);
+}

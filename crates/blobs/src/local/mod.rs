@@ -107,8 +107,39 @@ impl LocalBlobStore {
     /// longer than any upload can take, or [`Duration::ZERO`] when no other
     /// writer (in any process) uses the store, e.g. at start-up of a
     /// single-process home.
+    ///
+    /// It also removes, anywhere in the store, the `<key>#<n>` files that
+    /// object_store's single-part `put` stages beside the key and that a
+    /// kill can leave: this walks every directory (O(number of blobs)).
     pub fn purge_staging(&self, older_than: Duration) -> Result<usize, Error> {
-        let dir = self.inner.root.join(STAGING_DIR);
+        let mut removed =
+            self.purge_dir(&self.inner.root.join(STAGING_DIR), older_than, &|_| true)?;
+        let mut stack = vec![self.inner.root.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).map_err(Error::io("list", &dir))? {
+                let entry = entry.map_err(Error::io("list", &dir))?;
+                if entry
+                    .file_type()
+                    .map_err(Error::io("stat", entry.path()))?
+                    .is_dir()
+                    && entry.file_name() != STAGING_DIR
+                {
+                    stack.push(entry.path());
+                }
+            }
+            removed += self.purge_dir(&dir, older_than, &is_put_staging)?;
+        }
+        Ok(removed)
+    }
+
+    /// Removes the files of `dir` older than `older_than` that `select` picks.
+    fn purge_dir(
+        &self,
+        dir: &Path,
+        older_than: Duration,
+        select: &dyn Fn(&str) -> bool,
+    ) -> Result<usize, Error> {
+        let dir = dir.to_path_buf();
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -118,6 +149,9 @@ impl LocalBlobStore {
         let mut removed = 0;
         for entry in entries {
             let entry = entry.map_err(Error::io("list staging", &dir))?;
+            if !select(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
             let path = entry.path();
             let meta = entry.metadata().map_err(Error::io("stat", &path))?;
             let modified = meta.modified().map_err(Error::io("stat", &path))?;
@@ -135,6 +169,13 @@ impl LocalBlobStore {
         }
         Ok(removed)
     }
+}
+
+/// object_store's staging name for a single-part put: `<name>#<digits>`.
+fn is_put_staging(name: &str) -> bool {
+    name.rsplit_once('#').is_some_and(|(base, n)| {
+        !base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// An object_store path for a key (always valid: the key alphabet is a
