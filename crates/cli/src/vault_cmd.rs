@@ -102,24 +102,27 @@ pub fn ingest(home: &Home, args: &IngestArgs, out: &Out) -> Result<i32> {
     // Ctrl-C: finish the batch in flight (it is durable and printed), then stop.
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
     let bar = progress(requests.len() as u64, "ingesting", out);
-    let mut failed = 0;
-    for batch in batches(&requests) {
-        if stop.load(Ordering::SeqCst) {
-            bar.suspend(|| {
-                eprintln!(
-                    "interrupted: {} records not ingested",
-                    requests.len() as u64 - bar.position()
-                )
-            });
-            return Ok(130);
-        }
-        for (req, result) in batch.iter().zip(home.vault.ingest_batch(&ctx, batch)) {
-            bar.suspend(|| report(req, &result, out));
-            failed += u32::from(result.is_err());
-            bar.inc(1);
-        }
-    }
+    let mut failed = 0u64;
+    let batches = batches(&requests);
+    home.vault
+        .ingest_batches(&ctx, &batches, &mut |batch, results| {
+            for (req, result) in batch.iter().zip(results) {
+                bar.suspend(|| report(req, &result, out));
+                failed += u64::from(result.is_err());
+                bar.inc(1);
+            }
+            !stop.load(Ordering::SeqCst)
+        });
     bar.finish_and_clear();
+    let done = bar.position();
+    if done < requests.len() as u64 {
+        eprintln!(
+            "interrupted: {} of {} records not ingested (nothing of them was kept)",
+            requests.len() as u64 - done,
+            requests.len()
+        );
+        return Ok(130);
+    }
     Ok(if failed > 0 { 1 } else { 0 })
 }
 

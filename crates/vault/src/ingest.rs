@@ -87,10 +87,62 @@ impl Vault {
     /// stored first; then all good ones are recorded together (one journal
     /// append, one catalog transaction), so a batch costs one sync of each.
     pub fn ingest_batch(&self, ctx: &Ctx, reqs: &[IngestRequest]) -> Vec<Result<Ingested, Error>> {
+        let staged = self.stage_all(ctx, reqs);
+        self.commit(ctx, staged)
+    }
+
+    /// Ingests batches in a pipeline: while one batch is being recorded
+    /// (journal and catalog syncs), the next one's contents are being
+    /// stored. `on_batch` gets each batch's results, in order, once they are
+    /// durable; returning `false` stops after that batch, and the contents of
+    /// a batch already stored but not recorded are deleted (nothing half-done
+    /// remains).
+    pub fn ingest_batches<'r>(
+        &self,
+        ctx: &Ctx,
+        batches: &[&'r [IngestRequest]],
+        on_batch: &mut dyn FnMut(&'r [IngestRequest], Vec<Result<Ingested, Error>>) -> bool,
+    ) {
+        let stopping = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Staged, Error>>>(1);
+            let stopping = &stopping;
+            s.spawn(move || {
+                for b in batches {
+                    if stopping.load(std::sync::atomic::Ordering::SeqCst)
+                        || tx.send(self.stage_all(ctx, b)).is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+            for (b, staged) in batches.iter().zip(rx.iter()) {
+                if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                    self.discard(staged);
+                } else if !on_batch(b, self.commit(ctx, staged)) {
+                    stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+        });
+    }
+
+    /// Deletes the stored contents of a batch that will not be recorded.
+    fn discard(&self, staged: Vec<Result<Staged, Error>>) {
+        for s in staged.into_iter().flatten() {
+            let _ = self.blobs.delete(&s.blob);
+        }
+    }
+
+    /// Records a staged batch; results in request order.
+    fn commit(
+        &self,
+        ctx: &Ctx,
+        outcomes: Vec<Result<Staged, Error>>,
+    ) -> Vec<Result<Ingested, Error>> {
         let mut results: Vec<Option<Result<Ingested, Error>>> =
-            (0..reqs.len()).map(|_| None).collect();
+            (0..outcomes.len()).map(|_| None).collect();
         let mut staged = Vec::new();
-        for (i, outcome) in self.stage_all(ctx, reqs).into_iter().enumerate() {
+        for (i, outcome) in outcomes.into_iter().enumerate() {
             match outcome {
                 Ok(s) => staged.push((i, s)),
                 Err(e) => results[i] = Some(Err(e)),
