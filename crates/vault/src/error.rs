@@ -14,7 +14,8 @@ pub enum Error {
         detail: String,
     },
     /// The content is not in an accepted, valid long-term format (AR-16).
-    #[error("{path}: {source}")]
+    /// (The message names the problem; the caller names the file.)
+    #[error("{source}")]
     Format {
         /// The file.
         path: PathBuf,

@@ -586,24 +586,32 @@ fn key_rotation_rewraps_every_data_key_without_touching_content() {
 #[test]
 fn pipelined_batches_stop_cleanly() {
     let fx = Fx::new();
-    let reqs: Vec<IngestRequest> = (0..12).map(|i| fx.request(fx.file(&format!("{i}.txt"), format!("doc {i}\n").as_bytes()))).collect();
+    let reqs: Vec<IngestRequest> = (0..12)
+        .map(|i| fx.request(fx.file(&format!("{i}.txt"), format!("doc {i}\n").as_bytes())))
+        .collect();
     let batches: Vec<&[IngestRequest]> = reqs.chunks(4).collect();
     let mut seen = Vec::new();
-    fx.vault.ingest_batches(&ctx(), &batches, &mut |b, results| {
-        assert_eq!(b.len(), results.len());
-        seen.extend(results.into_iter().map(|r| r.unwrap().record_id));
-        false // stop after the first batch
-    });
+    fx.vault
+        .ingest_batches(&ctx(), &batches, &mut |b, results| {
+            assert_eq!(b.len(), results.len());
+            seen.extend(results.into_iter().map(|r| r.unwrap().record_id));
+            false // stop after the first batch
+        });
     assert_eq!(seen.len(), 4);
     let report = fx.vault.verify(&VerifyScope::All, &mut |_, _| {}).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert_eq!(report.versions_checked, 4);
-    assert_eq!(files_under(&fx.home().join("blobs/records")).len(), 4, "staged but unrecorded contents are deleted");
+    assert_eq!(
+        files_under(&fx.home().join("blobs/records")).len(),
+        4,
+        "staged but unrecorded contents are deleted"
+    );
     let mut all = Vec::new();
-    fx.vault.ingest_batches(&ctx(), &batches, &mut |_, results| {
-        all.extend(results);
-        true
-    });
+    fx.vault
+        .ingest_batches(&ctx(), &batches, &mut |_, results| {
+            all.extend(results);
+            true
+        });
     assert_eq!(all.len(), 12);
     assert!(all.iter().all(Result::is_ok));
 }
