@@ -63,6 +63,8 @@ pub struct Home {
     pub config: Config,
     pub journal: Arc<Journal>,
     pub vault: Vault,
+    /// The same blob store the vault uses, for local upkeep.
+    pub blobs: LocalBlobStore,
     pub actor: Actor,
     /// How the key ring was opened (needed again to rotate keys; a
     /// passphrase in it is zeroized on drop).
@@ -98,7 +100,7 @@ impl Home {
         let ring = KeyRing::open(&dir.join("keyring.json"), &meta.id, &source)
             .map_err(crate::keys::explain)?;
         let journal = Arc::new(open_journal(dir, &ring, &config)?);
-        let vault = open_vault(dir, journal.clone(), ring, &config)?;
+        let (vault, blobs) = open_vault(dir, journal.clone(), ring, &config)?;
         let actor = Actor {
             id: access.actor.clone(),
             kind: ActorKind::Person,
@@ -111,6 +113,7 @@ impl Home {
             config,
             journal,
             vault,
+            blobs,
             actor,
             key_source: source,
         };
@@ -165,17 +168,18 @@ pub fn open_vault(
     journal: Arc<Journal>,
     ring: KeyRing,
     config: &Config,
-) -> Result<Vault> {
+) -> Result<(Vault, LocalBlobStore)> {
     let catalog =
         SqliteCatalog::open(&dir.join("catalog.sqlite")).context("cannot open the catalog")?;
     let blobs = LocalBlobStore::open(&dir.join("blobs")).context("cannot open the blob store")?;
-    Ok(Vault::new(
+    let vault = Vault::new(
         journal,
         Box::new(catalog),
-        Box::new(blobs),
+        Box::new(blobs.clone()),
         ring,
         config.policy(),
-    )?)
+    )?;
+    Ok((vault, blobs))
 }
 
 fn open_journal(dir: &Path, ring: &KeyRing, config: &Config) -> Result<Journal> {

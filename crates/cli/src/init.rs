@@ -123,13 +123,14 @@ pub fn run(dir: &Path, args: &InitArgs, access: &Access, out: &Out) -> Result<()
         journal_options(&config),
     )?);
     std::fs::create_dir(dir.join("blobs")).context("cannot create the blob store")?;
-    let vault = crate::home::open_vault(dir, journal.clone(), ring, &config)?;
+    let (vault, blobs) = crate::home::open_vault(dir, journal.clone(), ring, &config)?;
     let home = Home {
         dir: dir.to_owned(),
         meta,
         config,
         journal,
         vault,
+        blobs,
         actor: local_actor(access, &source),
         key_source: source,
     };

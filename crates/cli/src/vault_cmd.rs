@@ -479,6 +479,13 @@ pub fn show(home: &Home, id: &str, why: &Why, out: &Out) -> Result<i32> {
 
 /// Runs `verify`; exit code 1 on any problem.
 pub fn verify(home: &Home, record: Option<&str>, out: &Out) -> Result<i32> {
+    // Leftovers of writes a crash interrupted (ciphertext, never blobs):
+    // safe to remove at any age, as this process holds the home's lock.
+    let purged = if record.is_none() {
+        home.blobs.purge_staging(std::time::Duration::ZERO)?
+    } else {
+        0
+    };
     let scope = record.map_or(VerifyScope::All, |r| VerifyScope::Record(r.to_owned()));
     let bar = progress(0, "verifying records", out);
     let report = home.vault.verify(&scope, &mut |done, total| {
@@ -493,7 +500,7 @@ pub fn verify(home: &Home, record: Option<&str>, out: &Out) -> Result<i32> {
     };
     let mut e = home.event("vault.verify", outcome);
     e.details = Some(
-        json!({ "record": record, "versions_checked": report.versions_checked, "problems": report.problems.len() }),
+        json!({ "record": record, "versions_checked": report.versions_checked, "problems": report.problems.len(), "staging_leftovers_removed": purged }),
     );
     e.malfunction = report.problems.first().cloned();
     home.journal.append(&e)?;

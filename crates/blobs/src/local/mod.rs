@@ -40,7 +40,9 @@ pub const MAX_INFLIGHT_PARTS: usize = 2;
 /// The staging directory under the root (not a valid key: it has a `.`).
 pub const STAGING_DIR: &str = ".partial";
 
-/// A blob store in a directory of the local filesystem.
+/// A blob store in a directory of the local filesystem. Clones share the
+/// same store (and runtime).
+#[derive(Clone)]
 pub struct LocalBlobStore {
     inner: Arc<Inner>,
 }
