@@ -11,7 +11,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "building probant"
 cargo build --locked -p probant-cli
-probant="$PWD/target/debug/probant"
+probant="${CARGO_TARGET_DIR:-$PWD/target}/debug/probant"
 
 work=$(mktemp -d -t probant-demo.XXXXXX)
 export XDG_CONFIG_HOME="$work/config"   # where init puts the master key file (never in the home)
