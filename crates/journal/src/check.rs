@@ -86,6 +86,21 @@ fn repair_edge(
     Ok((edge, rewritten.iter().map(Artefact::path).collect()))
 }
 
+/// Bundles loaded ahead of the checker.
+const LOADERS: u64 = 2;
+
+/// A bundle's entries and their leaf hashes (`None`: no bundle file).
+type Loaded = Result<Option<(Vec<Vec<u8>>, Vec<Hash>)>, Error>;
+
+/// Reads, decrypts and hashes bundle `b` of the tree of `size`.
+fn load(store: &TileStore, size: u64, b: u64) -> Loaded {
+    let entries = store.read_bundle(b, bundle_width(size, b))?;
+    Ok(entries.map(|e| {
+        let leaves = e.iter().map(|x| leaf_hash(x)).collect();
+        (e, leaves)
+    }))
+}
+
 /// Outcome of `journal verify`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VerifyReport {
@@ -151,13 +166,35 @@ impl Journal {
         };
         c.check_roots(0);
         let bundles = latest.size.div_ceil(TILE_WIDTH);
-        for b in 0..bundles {
-            if c.report.problem.is_some() {
-                break;
+        let store = self.store();
+        // Decrypting and hashing bundles is independent per bundle: two
+        // workers load them ahead, in turn, while this thread checks them in
+        // order against the tiles and the published roots.
+        std::thread::scope(|s| {
+            let receivers: Vec<_> = (0..LOADERS)
+                .map(|w| {
+                    let (tx, rx) = std::sync::mpsc::sync_channel::<Loaded>(4);
+                    s.spawn(move || {
+                        for b in (w..bundles).step_by(LOADERS as usize) {
+                            if tx.send(load(store, latest.size, b)).is_err() {
+                                break; // the checker stopped at a problem
+                            }
+                        }
+                    });
+                    rx
+                })
+                .collect();
+            for b in 0..bundles {
+                if c.report.problem.is_some() {
+                    break;
+                }
+                match receivers[(b % LOADERS) as usize].recv() {
+                    Ok(loaded) => c.check_bundle(b, loaded),
+                    Err(_) => c.fail(format!("bundle {b} could not be loaded")),
+                }
+                progress(c.frontier.size(), latest.size);
             }
-            c.check_bundle(b);
-            progress(c.frontier.size(), latest.size);
-        }
+        });
         if c.report.problem.is_none() {
             c.check_edge(&latest);
         }
@@ -177,19 +214,19 @@ impl Checker<'_> {
             .is_some_and(|(_, &(to, _))| bundle < to)
     }
 
-    fn check_bundle(&mut self, b: u64) {
+    fn check_bundle(&mut self, b: u64, loaded: Loaded) {
         let width = bundle_width(self.size, b);
         let first = b * TILE_WIDTH;
         let stored = match self.store.read_tile(0, b, width) {
             Ok(t) => t,
             Err(e) => return self.fail(e.to_string()),
         };
-        let leaves: Vec<Hash> = match self.store.read_bundle(b, width) {
-            Ok(Some(entries)) => {
+        let leaves: Vec<Hash> = match loaded {
+            Ok(Some((entries, leaves))) => {
                 self.check_prune_entries(first, &entries);
                 self.report.entries_checked += width;
                 self.report.bytes_hashed += entries.iter().map(|e| e.len() as u64 + 1).sum::<u64>();
-                entries.iter().map(|e| leaf_hash(e)).collect()
+                leaves
             }
             Ok(None) if self.pruned(b) => {
                 self.report.entries_pruned += width;
