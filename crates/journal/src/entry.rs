@@ -216,9 +216,9 @@ impl Prepared {
         })
     }
 
-    /// The entry bytes at `time_micros`, with `malfunction` added to any the
-    /// event already reported.
-    pub fn stamp(&self, time_micros: i64, malfunction: Option<&str>) -> Vec<u8> {
+    /// The entry bytes at `time` (as [`format_time`] writes it), with
+    /// `malfunction` added to any the event already reported.
+    pub fn stamp(&self, time: &str, malfunction: Option<&str>) -> Vec<u8> {
         let mut out = String::with_capacity(self.head.len() + self.tail.len() + 64);
         out.push_str(&self.head);
         match (self.malfunction.as_deref(), malfunction) {
@@ -228,7 +228,7 @@ impl Prepared {
         }
         out.push_str(&self.tail);
         out.push_str(",\"time\":\"");
-        out.push_str(&format_time(time_micros));
+        out.push_str(time);
         out.push_str("\"}");
         out.into_bytes()
     }
@@ -378,7 +378,7 @@ mod tests {
         let e = sample();
         let p = Prepared::new(&e).unwrap();
         for malfunction in [None, Some("clock")] {
-            let bytes = p.stamp(1_700_000_000_123_456, malfunction);
+            let bytes = p.stamp(&format_time(1_700_000_000_123_456), malfunction);
             let text = std::str::from_utf8(&bytes).unwrap();
             assert!(jcs::is_canonical(text), "{text}");
             let v: Value = serde_json::from_str(text).unwrap();
@@ -420,7 +420,7 @@ mod tests {
             }
             let stamped = Prepared::new(&e)
                 .unwrap()
-                .stamp(1_700_000_000_123_456, None);
+                .stamp(&format_time(1_700_000_000_123_456), None);
             assert_eq!(
                 std::str::from_utf8(&stamped).unwrap(),
                 jcs::canonicalize(&generic).unwrap(),

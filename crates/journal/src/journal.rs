@@ -515,11 +515,12 @@ impl Journal {
             let mut receipts = Vec::with_capacity(prepared.len());
             for p in &prepared {
                 let (time, malfunction) = s.stamper.stamp(self.clock.now_micros());
-                let bytes = p.stamp(time, malfunction.as_deref());
+                let time = format_time(time);
+                let bytes = p.stamp(&time, malfunction.as_deref());
                 s.pending.push_back(bytes);
                 receipts.push(Receipt {
                     index: s.next,
-                    time: format_time(time),
+                    time,
                 });
                 s.next += 1;
             }

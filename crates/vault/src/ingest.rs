@@ -88,7 +88,7 @@ impl Vault {
     /// append, one catalog transaction), so a batch costs one sync of each.
     pub fn ingest_batch(&self, ctx: &Ctx, reqs: &[IngestRequest]) -> Vec<Result<Ingested, Error>> {
         let staged = self.stage_all(ctx, reqs);
-        self.commit(ctx, staged)
+        self.commit(staged)
     }
 
     /// Ingests batches in a pipeline: while one batch is being recorded
@@ -119,7 +119,7 @@ impl Vault {
             for (b, staged) in batches.iter().zip(rx.iter()) {
                 if stopping.load(std::sync::atomic::Ordering::SeqCst) {
                     self.discard(staged);
-                } else if !on_batch(b, self.commit(ctx, staged)) {
+                } else if !on_batch(b, self.commit(staged)) {
                     stopping.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
             }
@@ -134,11 +134,7 @@ impl Vault {
     }
 
     /// Records a staged batch; results in request order.
-    fn commit(
-        &self,
-        ctx: &Ctx,
-        outcomes: Vec<Result<Staged, Error>>,
-    ) -> Vec<Result<Ingested, Error>> {
+    fn commit(&self, outcomes: Vec<Result<Staged, Error>>) -> Vec<Result<Ingested, Error>> {
         let mut results: Vec<Option<Result<Ingested, Error>>> =
             (0..outcomes.len()).map(|_| None).collect();
         let mut staged = Vec::new();
@@ -148,7 +144,7 @@ impl Vault {
                 Err(e) => results[i] = Some(Err(e)),
             }
         }
-        match self.record(ctx, &mut staged) {
+        match self.record(&mut staged) {
             Ok(()) => {
                 for (i, s) in staged {
                     results[i] = Some(Ok(s.result));
@@ -173,7 +169,7 @@ impl Vault {
     /// Journals then catalogs the staged records. If the catalog refuses
     /// after the journal accepted, the journal gets a failure entry per
     /// record, so it never claims a record that does not exist.
-    fn record(&self, ctx: &Ctx, staged: &mut [(usize, Staged)]) -> Result<(), Error> {
+    fn record(&self, staged: &mut [(usize, Staged)]) -> Result<(), Error> {
         if staged.is_empty() {
             return Ok(());
         }
@@ -198,7 +194,6 @@ impl Vault {
                 })
                 .collect();
             let _ = self.journal.append_all(&failures);
-            let _ = ctx;
             return Err(e.into());
         }
         Ok(())

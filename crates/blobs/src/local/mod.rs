@@ -205,8 +205,7 @@ impl BlobStore for LocalBlobStore {
         let dest = obj_path(key.as_str())?;
         let staging = staging_path()?;
         let fs = self.inner.fs.clone();
-        let (k, s) = (key.to_string(), staging.clone());
-        let _ = s;
+        let k = key.to_string();
         self.inner.rt.run(async move {
             // Early refusal; the create-only publish in `finish` is what
             // makes immutability hold against concurrent writers.
