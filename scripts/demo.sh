@@ -19,7 +19,7 @@ export PROBANT_HOME="$work/probant-home"
 export PROBANT_ACTOR="demo-operator"
 
 step "probant init: key ring, journal and default configuration"
-"$probant" init --name demo.probant.example/journal
+"$probant" init --name demo.probant.example/journal --approver demo-approver
 
 subject=85073003328   # a made-up INSZ/NISS with a valid mod-97 check
 
@@ -51,8 +51,16 @@ step "probant verify: every record decrypted and re-hashed, catalog <-> blobs <-
 step "the journal's latest signed checkpoint (C2SP tlog-checkpoint, Ed25519 signed note)"
 "$probant" journal checkpoint
 
-step "the journal: every ingest, search and read above, with who, what, when, why (N-5.9.5, AR-3.5)"
-"$probant" journal entries | cut -c1-160
+step "access control: an unregistered actor gets nothing, and the refusal is journaled (contract 6)"
+if "$probant" --as intruder search --subject "$subject"; then echo "unregistered actor served?!"; exit 1; fi
+
+step "the DPO asks who accessed the person's data (N-5.9.5: request, approval by another person, one run)"
+consultation=$("$probant" consult request --reason "demo: GDPR art. 15 request of the data subject" --subject "$subject" --json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+"$probant" --as demo-approver consult approve "$consultation"
+"$probant" consult run "$consultation" --report | cut -c1-200
+
+step "what may be accessed, by which role, under which legal basis (CC-8)"
+"$probant" access report
 
 step "inclusion proof of the first ingest's entry, checked offline with nothing but the verifier key"
 "$probant" journal proof --index 1 --json > "$work/proof.json"
@@ -72,5 +80,6 @@ step "journal verify: every tile recomputed from the decrypted entries, every ch
 step "done"
 echo "demo home: $PROBANT_HOME"
 echo "master key: $XDG_CONFIG_HOME/probant/keys/ (outside the home)"
+echo "credentials: $XDG_CONFIG_HOME/probant/credentials/ (outside the home)"
 echo "home layout:"
 find "$PROBANT_HOME" -maxdepth 2 | sort | sed "s|$PROBANT_HOME/||" | head -n 20

@@ -53,12 +53,22 @@ fn open_vault(dir: &Path) -> Result<Vault> {
     };
     let catalog = SqliteCatalog::open(&home.join("catalog.sqlite"))?;
     let blobs = LocalBlobStore::open(&home.join("blobs"))?;
+    // The real gate: every ingest and read below is decided by Cedar.
+    let (access, _credentials) = probant_access::Access::create(
+        &home,
+        "bench",
+        &ring,
+        policy.classifications.clone(),
+        "bench",
+        None,
+    )?;
     Ok(Vault::new(
         Arc::new(journal),
         Box::new(catalog),
         Box::new(blobs),
         ring,
         policy,
+        access.gate()?,
     )?)
 }
 

@@ -53,6 +53,21 @@ pub struct Access {
     pub key_file: Option<PathBuf>,
     /// `--as` / `$PROBANT_ACTOR` / the OS user name.
     pub actor: String,
+    /// `--credential` / `$PROBANT_CREDENTIAL` (default: the actor's
+    /// credential for this home in the user's configuration directory).
+    pub credential: Option<PathBuf>,
+    /// `--on-behalf-of` / `$PROBANT_ON_BEHALF_OF`: the person a program acts for.
+    pub on_behalf_of: Option<String>,
+}
+
+impl Access {
+    /// Where the actor's credential is read from.
+    pub fn credential_path(&self, home_id: &str) -> Result<PathBuf, probant_crypto::Error> {
+        match &self.credential {
+            Some(p) => Ok(p.clone()),
+            None => probant_crypto::Credential::default_path(home_id, &self.actor),
+        }
+    }
 }
 
 /// An opened home: key ring unlocked, journal open (this process is its
@@ -66,6 +81,8 @@ pub struct Home {
     /// The same blob store the vault uses, for local upkeep.
     pub blobs: LocalBlobStore,
     pub actor: Actor,
+    /// Users, policy versions, consultations (changed by `users`, `policy`).
+    pub access: std::cell::RefCell<probant_access::Access>,
     /// How the key ring was opened (needed again to rotate keys; a
     /// passphrase in it is zeroized on drop).
     pub key_source: MasterKeySource,
@@ -92,33 +109,68 @@ impl Home {
         Ok(meta)
     }
 
-    /// Opens the home: unlocks the key ring and opens (recovers) the journal.
-    pub fn open(dir: &Path, access: &Access) -> Result<Home> {
+    /// Opens the home: unlocks the key ring, opens (recovers) the journal,
+    /// and authenticates the actor (N-5.6.3). An unregistered actor or a
+    /// wrong credential is refused, and the refusal journaled (DESIGN
+    /// contract 6), as a refusal of `requested`.
+    pub fn open(dir: &Path, access: &Access, requested: &str) -> Result<Home> {
         let meta = Self::read_meta(dir)?;
         let config = Config::load(&dir.join("config.toml"))?;
-        let (source, auth) = master_key_source(&meta, access)?;
+        let (source, _auth) = master_key_source(&meta, access)?;
         let ring = KeyRing::open(&dir.join("keyring.json"), &meta.id, &source)
             .map_err(crate::keys::explain)?;
         let journal = Arc::new(open_journal(dir, &ring, &config)?);
-        let (vault, blobs) = open_vault(dir, journal.clone(), ring, &config)?;
-        let actor = Actor {
+        let rights = probant_access::Access::open(
+            dir,
+            &meta.id,
+            &ring,
+            config.classification.levels.clone(),
+        )
+        .context("cannot open the access register")?;
+        let (vault, blobs) = open_vault(dir, journal.clone(), ring, &config, rights.gate()?)?;
+        let claimed = Actor {
             id: access.actor.clone(),
-            kind: ActorKind::Person,
-            on_behalf_of: None,
-            auth: auth.into(),
+            kind: ActorKind::Unknown,
+            on_behalf_of: access.on_behalf_of.clone(),
+            auth: "none".into(),
         };
-        let home = Home {
+        let credential = access
+            .credential_path(&meta.id)
+            .and_then(|p| probant_crypto::Credential::read(&p));
+        let authenticated =
+            rights.authenticate(&access.actor, credential, access.on_behalf_of.as_deref());
+        let mut home = Home {
             dir: dir.to_owned(),
             meta,
             config,
             journal,
             vault,
             blobs,
-            actor,
+            actor: claimed,
+            access: std::cell::RefCell::new(rights),
             key_source: source,
         };
         home.journal_recovery()?;
+        match authenticated {
+            Ok(actor) => home.actor = actor,
+            Err(refusal) => {
+                let ctx = home.ctx(None, None);
+                let err = home.vault.refuse(&ctx, requested, refusal);
+                home.journal.close()?;
+                return Err(err.into());
+            }
+        }
         Ok(home)
+    }
+
+    /// The request context of this invocation.
+    pub fn ctx(&self, purpose: Option<&str>, legal_basis: Option<&str>) -> probant_vault::Ctx {
+        probant_vault::Ctx {
+            actor: self.actor.clone(),
+            purpose: purpose.map(str::to_owned),
+            legal_basis: legal_basis.map(str::to_owned),
+            channel: "cli".into(),
+        }
     }
 
     /// Whatever opening had to repair or replay is a malfunction to journal
@@ -168,6 +220,7 @@ pub fn open_vault(
     journal: Arc<Journal>,
     ring: KeyRing,
     config: &Config,
+    gate: Arc<dyn probant_vault::Gate>,
 ) -> Result<(Vault, LocalBlobStore)> {
     let catalog =
         SqliteCatalog::open(&dir.join("catalog.sqlite")).context("cannot open the catalog")?;
@@ -178,6 +231,7 @@ pub fn open_vault(
         Box::new(blobs.clone()),
         ring,
         config.policy(),
+        gate,
     )?;
     Ok((vault, blobs))
 }

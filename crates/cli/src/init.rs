@@ -24,6 +24,10 @@ pub struct InitArgs {
     /// $PROBANT_PASSPHRASE or asked twice on the terminal.
     #[arg(long, conflicts_with = "key_file")]
     passphrase: bool,
+    /// Also register this person as an approver of journal consultations
+    /// (contract 7), with their own credential.
+    #[arg(long)]
+    approver: Option<String>,
 }
 
 /// Removes what a failed `init` created, and only that: a home directory
@@ -35,6 +39,7 @@ struct Undo {
     home_existed: Option<std::fs::Permissions>,
     key_file: Option<PathBuf>,
     key_dirs: Vec<PathBuf>,
+    credentials: Vec<PathBuf>,
 }
 
 impl Undo {
@@ -43,6 +48,7 @@ impl Undo {
         self.home = None;
         self.key_file = None;
         self.key_dirs.clear();
+        self.credentials.clear();
     }
 }
 
@@ -53,6 +59,12 @@ impl Drop for Undo {
         }
         for d in self.key_dirs.iter().rev() {
             let _ = std::fs::remove_dir(d);
+        }
+        for c in &self.credentials {
+            let _ = std::fs::remove_file(c);
+            if let Some(dir) = c.parent() {
+                let _ = std::fs::remove_dir(dir);
+            }
         }
         let Some(h) = &self.home else { return };
         match &self.home_existed {
@@ -81,6 +93,14 @@ pub fn run(dir: &Path, args: &InitArgs, access: &Access, out: &Out) -> Result<()
             "{} already exists and is not empty: choose another --home",
             dir.display()
         );
+    }
+    for (flag, user) in [
+        ("--as", Some(&access.actor)),
+        ("--approver", args.approver.as_ref()),
+    ] {
+        if let Some(u) = user.filter(|u| !probant_crypto::is_valid_user_id(u)) {
+            bail!("{flag} {u:?}: a user id is 1 to 64 letters, digits, '.', '_', '-' or '@', not starting with '.'");
+        }
     }
     let id = uuid::Uuid::new_v4().simple().to_string();
     let name = args
@@ -123,7 +143,17 @@ pub fn run(dir: &Path, args: &InitArgs, access: &Access, out: &Out) -> Result<()
         journal_options(&config),
     )?);
     std::fs::create_dir(dir.join("blobs")).context("cannot create the blob store")?;
-    let (vault, blobs) = crate::home::open_vault(dir, journal.clone(), ring, &config)?;
+    let (rights, credentials) = probant_access::Access::create(
+        dir,
+        &id,
+        &ring,
+        config.classification.levels.clone(),
+        &access.actor,
+        args.approver.as_deref(),
+    )?;
+    let credential_paths = write_credentials(&credentials, access, &mut undo)?;
+    let (vault, blobs) =
+        crate::home::open_vault(dir, journal.clone(), ring, &config, rights.gate()?)?;
     let home = Home {
         dir: dir.to_owned(),
         meta,
@@ -131,13 +161,14 @@ pub fn run(dir: &Path, args: &InitArgs, access: &Access, out: &Out) -> Result<()
         journal,
         vault,
         blobs,
-        actor: local_actor(access, &source),
+        actor: local_actor(access),
+        access: std::cell::RefCell::new(rights),
         key_source: source,
     };
-    let receipt = record_creation(&home)?;
+    let receipt = record_creation(&home, args.approver.as_deref())?;
     home.journal.close()?;
     undo.disarm();
-    report(&home, receipt.index, out)
+    report(&home, receipt.index, &credential_paths, out)
 }
 
 fn key_provider(
@@ -180,31 +211,53 @@ fn key_provider(
     ))
 }
 
-fn local_actor(access: &Access, source: &MasterKeySource) -> probant_journal::Actor {
-    let auth = match source {
-        MasterKeySource::Passphrase(_) => "local-passphrase",
-        _ => "local-key-file",
-    };
+/// Writes each credential to its default place (the bootstrap actor's to
+/// `--credential` if given), never over an existing file.
+fn write_credentials(
+    credentials: &[probant_crypto::Credential],
+    access: &Access,
+    undo: &mut Undo,
+) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    for c in credentials {
+        let path = if c.user() == access.actor {
+            access.credential_path(c.home_id())
+        } else {
+            probant_crypto::Credential::default_path(c.home_id(), c.user())
+        }
+        .map_err(crate::keys::explain)?;
+        c.write_new(&path).map_err(crate::keys::explain)?;
+        undo.credentials.push(path.clone());
+        out.push((c.user().to_owned(), path));
+    }
+    Ok(out)
+}
+
+fn local_actor(access: &Access) -> probant_journal::Actor {
     probant_journal::Actor {
         id: access.actor.clone(),
         kind: probant_journal::ActorKind::Person,
         on_behalf_of: None,
-        auth: auth.into(),
+        auth: probant_access::LOCAL_CREDENTIAL.into(),
     }
 }
 
-fn record_creation(home: &Home) -> Result<probant_journal::Receipt> {
+fn record_creation(home: &Home, approver: Option<&str>) -> Result<probant_journal::Receipt> {
     let mut e = home.event("home.init", Outcome::Success);
     e.details = Some(json!({
         "name": home.meta.name,
         "home_format": HOME_FORMAT,
         "key_provider": match home.meta.key_provider { KeyProvider::Passphrase => "passphrase", KeyProvider::KeyFile { .. } => "key-file" },
         "administrator": home.actor.id,
+        "roles": probant_policy::BOOTSTRAP_ROLES,
+        "approver": approver,
+        "policy_version": 1,
+        "policy_hash": home.access.borrow().policy().hash(),
     }));
     Ok(home.journal.append(&e)?)
 }
 
-fn report(home: &Home, index: u64, out: &Out) -> Result<()> {
+fn report(home: &Home, index: u64, credentials: &[(String, PathBuf)], out: &Out) -> Result<()> {
     let vkey = home.journal.verifier_key().to_string();
     let key_file = match &home.meta.key_provider {
         KeyProvider::KeyFile { path } => Some(path.display().to_string()),
@@ -214,6 +267,7 @@ fn report(home: &Home, index: u64, out: &Out) -> Result<()> {
         return out.json_line(&json!({
             "home": absolute(&home.dir)?.display().to_string(), "id": home.meta.id, "name": home.meta.name,
             "key_file": key_file, "vkey": vkey, "journal_index": index,
+            "credentials": credentials.iter().map(|(u, p)| json!({ "user": u, "path": p })).collect::<Vec<_>>(),
         }));
     }
     out.line(format!(
@@ -228,6 +282,12 @@ fn report(home: &Home, index: u64, out: &Out) -> Result<()> {
         None => out.line("  master key: your passphrase (Argon2id). Without it this home cannot be opened."),
     }
     out.line(format!("  verifier key:    {vkey}\n    (give it to auditors and witnesses; it is also in journal/vkey)"));
+    for (user, path) in credentials {
+        out.line(format!(
+            "  credential of {user}: {} (mode 0600; it identifies {user} to this home)",
+            path.display()
+        ));
+    }
     out.line(format!(
         "  journal entry {index} records the creation, by {}",
         home.actor.id

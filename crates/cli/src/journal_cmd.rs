@@ -1,9 +1,9 @@
 //! `probant journal …`: read, prove, verify and prune the journal.
-use std::io::Write;
-
 use anyhow::{bail, Result};
 use probant_journal::{Outcome, VerifyReport};
 use serde_json::json;
+
+use probant_vault::Operation;
 
 use crate::home::Home;
 use crate::output::{progress, Out};
@@ -11,9 +11,13 @@ use crate::output::{progress, Out};
 /// Journal subcommands.
 #[derive(clap::Subcommand, Debug)]
 pub enum JournalCmd {
-    /// Print the plaintext entries FROM ≤ index < TO as canonical JSON lines
-    /// (this read is itself journaled first).
+    /// Print the plaintext entries FROM ≤ index < TO in scope of an approved
+    /// consultation, as canonical JSON lines (contract 7: this runs the
+    /// consultation, once; the read is journaled first).
     Entries {
+        /// The approved consultation (`probant consult request|approve`); required.
+        #[arg(long)]
+        consultation: Option<String>,
         /// First index (default 0).
         #[arg(long, default_value_t = 0)]
         from: u64,
@@ -53,17 +57,46 @@ pub enum JournalCmd {
     Checkpoint,
 }
 
-/// Runs a journal subcommand; returns the process exit code.
+/// Runs a journal subcommand; returns the process exit code. Reading
+/// entries takes an approved consultation; proofs, checkpoints and
+/// verification are audits (administrators, archivists, the DPO); pruning
+/// applies the retention policy (administrators).
 pub fn run(home: &Home, cmd: &JournalCmd, out: &Out) -> Result<i32> {
+    if let JournalCmd::Entries {
+        consultation,
+        from,
+        to,
+    } = cmd
+    {
+        let Some(id) = consultation else {
+            // N-5.9.5: no plaintext entry without an approved request; the
+            // attempt itself is journaled.
+            let ctx = home.ctx(Some("journal read"), None);
+            let refusal = probant_vault::Refusal {
+                code: "no-consultation".into(),
+                message: "reading journal entries takes an approved consultation (contract 7): `probant consult request --reason …`, approval by another approver, then `probant journal entries --consultation ID`".into(),
+            };
+            return Err(home.vault.refuse(&ctx, "journal.read", refusal).into());
+        };
+        crate::access_cmd::run_consultation(home, id, (*from, *to), false, out)?;
+        return Ok(0);
+    }
+    let op = match cmd {
+        JournalCmd::Prune { .. } => Operation::ManagePolicy,
+        _ => Operation::Audit,
+    };
+    let ctx = home.ctx(Some("journal integrity"), None);
+    let grant = home.vault.authorize_system(&ctx, op)?;
+    let authz = json!({ "authz": { "policies": grant.policies } });
     match cmd {
-        JournalCmd::Entries { from, to } => entries(home, *from, *to).map(|_| 0),
-        JournalCmd::Proof { index, size } => proof(home, *index, *size, out).map(|_| 0),
+        JournalCmd::Entries { .. } => Ok(0),
+        JournalCmd::Proof { index, size } => proof(home, *index, *size, authz, out).map(|_| 0),
         JournalCmd::Consistency { from, to } => {
             let p = home.journal.consistency_proof(*from, *to)?;
             print_doc(&p, out).map(|_| 0)
         }
-        JournalCmd::Verify => verify(home, out),
-        JournalCmd::Prune { before } => prune(home, before, out).map(|_| 0),
+        JournalCmd::Verify => verify(home, authz, out),
+        JournalCmd::Prune { before } => prune(home, before, authz, out).map(|_| 0),
         JournalCmd::Checkpoint => {
             print!(
                 "{}",
@@ -83,38 +116,17 @@ pub fn validate(cmd: &JournalCmd) -> Result<()> {
     Ok(())
 }
 
-fn entries(home: &Home, from: u64, to: Option<u64>) -> Result<()> {
-    let size = home.journal.latest().size;
-    let to = to.unwrap_or(size);
-    if from > to || to > size {
-        // A refused read is journaled too, as what it was.
-        let mut e = home.event("journal.read", Outcome::Failure);
-        e.details = Some(json!({ "from": from, "to": to }));
-        home.journal.append(&e)?;
-        bail!("out of range: entries {from}..{to} are not within 0..{size}");
-    }
-    let mut e = home.event("journal.read", Outcome::Success);
-    e.details = Some(json!({ "from": from, "to": to }));
-    // The read is durable in the journal before any entry is shown (N-5.9.5).
-    home.journal.append(&e)?;
-    let mut o = std::io::BufWriter::new(std::io::stdout().lock());
-    home.journal.read_entries(from, Some(to), |_, entry| {
-        o.write_all(entry)
-            .and_then(|_| o.write_all(b"\n"))
-            .map_err(|e| probant_journal::Error::Io {
-                op: "write",
-                path: "stdout".into(),
-                source: e,
-            })
-    })?;
-    o.flush()?;
-    Ok(())
-}
-
-fn proof(home: &Home, index: u64, size: Option<u64>, out: &Out) -> Result<()> {
-    let mut e = home.event("journal.read", Outcome::Success);
+fn proof(
+    home: &Home,
+    index: u64,
+    size: Option<u64>,
+    authz: serde_json::Value,
+    out: &Out,
+) -> Result<()> {
+    let mut e = home.event("journal.proof", Outcome::Success);
     e.purpose = Some("inclusion proof".into());
-    e.details = Some(json!({ "index": index, "size": size }));
+    e.details = Some(authz);
+    probant_vault::Vault::add_details(&mut e, json!({ "index": index, "size": size }));
     let p = home.journal.inclusion_proof(index, size)?;
     home.journal.append(&e)?;
     print_doc(&p, out)
@@ -129,7 +141,7 @@ fn print_doc(doc: &impl serde::Serialize, out: &Out) -> Result<()> {
     }
 }
 
-fn verify(home: &Home, out: &Out) -> Result<i32> {
+fn verify(home: &Home, authz: serde_json::Value, out: &Out) -> Result<i32> {
     let total = home.journal.latest().size;
     let bar = progress(total, "verifying journal", out);
     let report = home.journal.verify(&mut |done, _| bar.set_position(done))?;
@@ -140,7 +152,11 @@ fn verify(home: &Home, out: &Out) -> Result<i32> {
         Outcome::Failure
     };
     let mut e = home.event("journal.verify", outcome);
-    e.details = Some(json!({ "size": report.size, "problem": report.problem }));
+    e.details = Some(authz);
+    probant_vault::Vault::add_details(
+        &mut e,
+        json!({ "size": report.size, "problem": report.problem }),
+    );
     e.malfunction = report.problem.clone();
     home.journal.append(&e)?;
     print_report(&report, out)?;
@@ -165,11 +181,11 @@ fn print_report(r: &VerifyReport, out: &Out) -> Result<()> {
     Ok(())
 }
 
-fn prune(home: &Home, before: &str, out: &Out) -> Result<()> {
+fn prune(home: &Home, before: &str, authz: serde_json::Value, out: &Out) -> Result<()> {
     let micros = parse_date(before)?;
-    let r = home
-        .journal
-        .prune(micros, &home.event("journal.prune", Outcome::Success))?;
+    let mut e = home.event("journal.prune", Outcome::Success);
+    e.details = Some(authz);
+    let r = home.journal.prune(micros, &e)?;
     if out.json {
         return out.json_line(&json!({ "bundles": r.bundles, "entries": r.entries, "journal_index": r.receipt.index }));
     }

@@ -2,6 +2,7 @@
 //! parsed here; the work is done by `journal`, `crypto` and `verify`.
 #![forbid(unsafe_code)]
 
+mod access_cmd;
 mod config;
 mod home;
 mod init;
@@ -40,6 +41,13 @@ struct Cli {
     /// The master key file (init: where to create it; otherwise: where to read it).
     #[arg(long, global = true, env = "PROBANT_KEY_FILE")]
     key_file: Option<PathBuf>,
+    /// The acting user's credential file (default:
+    /// $XDG_CONFIG_HOME/probant/credentials/<home id>/<user>.credential).
+    #[arg(long, global = true, env = "PROBANT_CREDENTIAL")]
+    credential: Option<PathBuf>,
+    /// For a program: the registered person it acts for (N-5.9.6).
+    #[arg(long, global = true, env = "PROBANT_ON_BEHALF_OF")]
+    on_behalf_of: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -77,6 +85,26 @@ enum Cmd {
         #[command(subcommand)]
         cmd: KeysCmd,
     },
+    /// Register persons and programs, with roles and clearance (administrators).
+    Users {
+        #[command(subcommand)]
+        cmd: access_cmd::UsersCmd,
+    },
+    /// The Cedar policies and legal-basis register in force: validate, apply, show.
+    Policy {
+        #[command(subcommand)]
+        cmd: access_cmd::PolicyCmd,
+    },
+    /// Journal consultation procedure (contract 7): request, approve, refuse, run, list.
+    Consult {
+        #[command(subcommand)]
+        cmd: access_cmd::ConsultCmd,
+    },
+    /// Who may access which data categories, under which legal basis and role (CC-8).
+    Access {
+        #[command(subcommand)]
+        cmd: access_cmd::AccessCmd,
+    },
     /// Check an inclusion or consistency proof offline.
     VerifyProof {
         /// The proof document (JSON).
@@ -107,24 +135,49 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     let access = Access {
         key_file: cli.key_file.clone(),
         actor: cli.actor.clone().unwrap_or_else(os_user),
+        credential: cli.credential.clone(),
+        on_behalf_of: cli.on_behalf_of.clone(),
     };
     let out = Out { json: cli.json };
     match &cli.cmd {
         Cmd::Init(args) => init::run(&cli.home, args, &access, &out).map(|_| 0),
         Cmd::Journal { cmd } => {
             journal_cmd::validate(cmd)?;
-            with_home(&cli, &access, |h| journal_cmd::run(h, cmd, &out))
+            with_home(&cli, &access, "journal", |h| journal_cmd::run(h, cmd, &out))
         }
         Cmd::VerifyProof { file, vkey } => verify_proof::run(file, vkey.as_ref(), &cli.home, &out),
         Cmd::Keys {
             cmd: KeysCmd::Rotate { retire_old },
-        } => with_home(&cli, &access, |h| vault_cmd::rotate(h, *retire_old, &out)),
-        Cmd::Ingest(a) => with_home(&cli, &access, |h| vault_cmd::ingest(h, a, &out)),
-        Cmd::Get(a) => with_home(&cli, &access, |h| vault_cmd::get(h, a, &out)),
-        Cmd::Search(a) => with_home(&cli, &access, |h| vault_cmd::search(h, a, &out)),
-        Cmd::Show { id, why } => with_home(&cli, &access, |h| vault_cmd::show(h, id, why, &out)),
-        Cmd::Verify { record } => with_home(&cli, &access, |h| {
+        } => with_home(&cli, &access, "key.rotate", |h| {
+            vault_cmd::rotate(h, *retire_old, &out)
+        }),
+        Cmd::Ingest(a) => with_home(&cli, &access, "record.ingest", |h| {
+            vault_cmd::ingest(h, a, &out)
+        }),
+        Cmd::Get(a) => with_home(&cli, &access, "record.read", |h| vault_cmd::get(h, a, &out)),
+        Cmd::Search(a) => with_home(&cli, &access, "record.search", |h| {
+            vault_cmd::search(h, a, &out)
+        }),
+        Cmd::Show { id, why } => with_home(&cli, &access, "record.show", |h| {
+            vault_cmd::show(h, id, why, &out)
+        }),
+        Cmd::Verify { record } => with_home(&cli, &access, "vault.verify", |h| {
             vault_cmd::verify(h, record.as_deref(), &out)
+        }),
+        Cmd::Users { cmd } => with_home(&cli, &access, "user.change", |h| {
+            access_cmd::users(h, cmd, &out)
+        }),
+        Cmd::Policy { cmd } => {
+            let candidate = access_cmd::read_candidate(cmd)?;
+            with_home(&cli, &access, "policy", |h| {
+                access_cmd::policy(h, cmd, &candidate, &out)
+            })
+        }
+        Cmd::Consult { cmd } => with_home(&cli, &access, "consult", |h| {
+            access_cmd::consult(h, cmd, &out)
+        }),
+        Cmd::Access { cmd } => with_home(&cli, &access, "access.report", |h| {
+            access_cmd::access(h, cmd, &out)
         }),
     }
 }
@@ -134,9 +187,10 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
 fn with_home(
     cli: &Cli,
     access: &Access,
+    requested: &str,
     f: impl FnOnce(&Home) -> anyhow::Result<i32>,
 ) -> anyhow::Result<i32> {
-    let home = Home::open(&cli.home, access)?;
+    let home = Home::open(&cli.home, access, requested)?;
     let result = f(&home);
     home.journal.close()?;
     result

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use probant_journal::Outcome;
-use probant_vault::{Ctx, IngestRequest, SearchRequest, VerifyScope};
+use probant_vault::{Ctx, IngestRequest, Operation, SearchRequest, VerifyScope};
 use serde_json::json;
 
 use crate::home::Home;
@@ -78,16 +78,10 @@ fn parse_kv(s: &str) -> Result<(String, String), String> {
 }
 
 fn ctx(home: &Home, why: &Why, default_purpose: &str) -> Ctx {
-    Ctx {
-        actor: home.actor.clone(),
-        purpose: Some(
-            why.purpose
-                .clone()
-                .unwrap_or_else(|| default_purpose.into()),
-        ),
-        legal_basis: Some(why.legal_basis.clone()),
-        channel: "cli".into(),
-    }
+    home.ctx(
+        Some(why.purpose.as_deref().unwrap_or(default_purpose)),
+        Some(&why.legal_basis),
+    )
 }
 
 /// Runs `ingest`; exit code 1 if any record failed.
@@ -479,6 +473,9 @@ pub fn show(home: &Home, id: &str, why: &Why, out: &Out) -> Result<i32> {
 
 /// Runs `verify`; exit code 1 on any problem.
 pub fn verify(home: &Home, record: Option<&str>, out: &Out) -> Result<i32> {
+    let vctx = home.ctx(Some("integrity verification (AR-13.3)"), None);
+    let grant = home.vault.authorize_system(&vctx, Operation::Verify)?;
+    let scope = record.map_or(VerifyScope::All, |r| VerifyScope::Record(r.to_owned()));
     // Leftovers of writes a crash interrupted (ciphertext, never blobs):
     // safe to remove at any age, as this process holds the home's lock.
     let purged = if record.is_none() {
@@ -486,7 +483,6 @@ pub fn verify(home: &Home, record: Option<&str>, out: &Out) -> Result<i32> {
     } else {
         0
     };
-    let scope = record.map_or(VerifyScope::All, |r| VerifyScope::Record(r.to_owned()));
     let bar = progress(0, "verifying records", out);
     let report = home.vault.verify(&scope, &mut |done, total| {
         bar.set_length(total);
@@ -498,8 +494,12 @@ pub fn verify(home: &Home, record: Option<&str>, out: &Out) -> Result<i32> {
     } else {
         Outcome::Failure
     };
-    let mut e = home.event("vault.verify", outcome);
-    e.details = Some(
+    let mut e = home
+        .vault
+        .granted_event(&vctx, Operation::Verify, &grant, Default::default());
+    e.outcome = outcome;
+    probant_vault::Vault::add_details(
+        &mut e,
         json!({ "record": record, "versions_checked": report.versions_checked, "problems": report.problems.len(), "staging_leftovers_removed": purged }),
     );
     e.malfunction = report.problems.first().cloned();

@@ -12,8 +12,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use common::{
-    append_one_batch, fails_unchanged, flip_byte, json_lines, list_files, single_json_line,
-    snapshot, widest_partial, Sandbox, ACTOR, LOCK, LOCK_AND_WAL,
+    append_one_batch, fails_unchanged, flip_byte, list_files, single_json_line, snapshot,
+    widest_partial, Sandbox, ACTOR, LOCK, LOCK_AND_WAL,
 };
 use probant_verify::{jcs::is_canonical, Checkpoint, InclusionProof, VerifierKey};
 use serde_json::{json, Value};
@@ -258,15 +258,24 @@ fn failed_init_keeps_a_pre_existing_empty_home_directory() {
 const PASSPHRASE: &str = "correct horse battery staple";
 
 fn init_with_passphrase(sb: &Sandbox, home: &Path) -> Value {
-    let mut c = sb.command_at(home, &["init", "--passphrase", "--json"]);
+    let mut c = sb.command_at(
+        home,
+        &[
+            "init",
+            "--passphrase",
+            "--json",
+            "--approver",
+            common::APPROVER,
+        ],
+    );
     let r = common::run(c.env("PROBANT_PASSPHRASE", PASSPHRASE));
     r.assert_ok();
     single_json_line(&r.stdout)
 }
 
 /// N-5.8.3: a passphrase home (Argon2id) has no key file anywhere and opens
-/// with the same `$PROBANT_PASSPHRASE`; its operator is journaled as
-/// authenticated by passphrase.
+/// with the same `$PROBANT_PASSPHRASE`; the passphrase unlocks the data,
+/// the operator's own credential identifies them (N-5.6.3).
 #[test]
 fn passphrase_home_works_with_the_passphrase_from_the_environment() {
     let sb = Sandbox::new();
@@ -277,12 +286,10 @@ fn passphrase_home_works_with_the_passphrase_from_the_environment() {
         sb.key_files().is_empty(),
         "no key file for a passphrase home"
     );
-    let mut c = sb.command_at(&home, &["journal", "entries", "--json"]);
-    let r = common::run(c.env("PROBANT_PASSPHRASE", PASSPHRASE));
-    r.assert_ok();
-    let entries = json_lines(&r.stdout);
+    let entries = sb.entries_env(&home, &[("PROBANT_PASSPHRASE", PASSPHRASE)]);
     assert_eq!(entries[0]["action"], "home.init");
-    assert_eq!(entries[0]["actor"]["auth"], "local-passphrase");
+    assert_eq!(entries[0]["details"]["key_provider"], "passphrase");
+    assert_eq!(entries[0]["actor"]["auth"], "local-credential");
 }
 
 /// Wrong keys get a clear error and change nothing: a wrong passphrase.
@@ -363,7 +370,7 @@ fn missing_key_file_is_named_with_a_hint_to_restore_it() {
         "{r:#?}"
     );
     std::fs::rename(&backup, &key).unwrap();
-    sb.at(&home, &["journal", "entries"]).assert_ok();
+    sb.entries(&home);
 }
 
 // ----- 5. journal entries ------------------------------------------------
@@ -376,11 +383,14 @@ fn journal_entries_are_canonical_json_lines_with_the_ar_3_5_fields() {
     let sb = Sandbox::new();
     let home = sb.home();
     sb.init_home();
-    sb.at(&home, &["journal", "entries"]).assert_ok();
-    let r = sb.at(&home, &["journal", "entries", "--json"]);
+    let id = sb.approved_consultation(&home);
+    let r = sb.at(
+        &home,
+        &["journal", "entries", "--json", "--consultation", &id],
+    );
     r.assert_ok();
     let lines: Vec<&str> = r.stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{r:#?}");
+    assert_eq!(lines.len(), 3, "init, request, approval: {r:#?}");
     for line in lines {
         assert!(is_canonical(line), "not RFC 8785 canonical: {line}");
         let e: Value = serde_json::from_str(line).unwrap();
@@ -406,7 +416,7 @@ fn journal_entries_are_canonical_json_lines_with_the_ar_3_5_fields() {
         for f in ["record", "version", "subject", "nature", "classification"] {
             assert!(e["resource"].get(f).is_some(), "resource lacks {f}: {line}");
         }
-        assert_eq!(e["actor"]["id"], ACTOR);
+        assert!(e["actor"]["id"] == ACTOR || e["actor"]["id"] == common::APPROVER);
         assert_eq!(e["actor"]["kind"], "person");
         assert_eq!(e["channel"], "cli");
         let time = e["time"].as_str().unwrap();
@@ -418,49 +428,80 @@ fn journal_entries_are_canonical_json_lines_with_the_ar_3_5_fields() {
     }
 }
 
-/// N-5.9.5: every read is journaled before data is returned: the second
-/// `journal entries` shows the first one's own `journal.read` entry, and the
-/// first one's read is in the checkpoint it left.
+/// N-5.9.5, contract 7: every read of the journal is itself journaled
+/// before data is returned: the second consultation shows the first one's
+/// request, approval and run (`consult.run`, durable before the entries it
+/// showed), and a consultation runs once.
 #[test]
 fn each_read_of_the_journal_is_itself_journaled() {
     let sb = Sandbox::new();
     let home = sb.home();
     sb.init_home();
     let first = sb.entries(&home);
-    assert_eq!(first.len(), 1);
-    assert_eq!(first[0]["action"], "home.init");
-    assert_eq!(latest_checkpoint(&home).size, 2, "the read is in the tree");
+    let actions: Vec<&str> = first
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["home.init", "consult.request", "consult.approve"]);
+    assert_eq!(latest_checkpoint(&home).size, 4, "the run is in the tree");
     let second = sb.entries(&home);
-    assert_eq!(second.len(), 2);
-    assert_eq!(second[0], first[0]);
-    let read = &second[1];
-    assert_eq!(read["action"], "journal.read");
-    assert_eq!(read["outcome"], "success");
-    assert_eq!(read["actor"]["id"], ACTOR);
-    assert_eq!(read["details"], json!({ "from": 0, "to": 1 }));
+    assert_eq!(second.len(), 6);
+    assert_eq!(second[..3], first[..]);
+    let run = &second[3];
+    assert_eq!(run["action"], "consult.run");
+    assert_eq!(run["outcome"], "success");
+    assert_eq!(run["actor"]["id"], ACTOR);
+    let id = &first[1]["details"]["consultation"];
+    assert_eq!(run["details"]["consultation"], *id);
+    assert_eq!(
+        (&run["details"]["from"], &run["details"]["to"]),
+        (&json!(0), &json!(3))
+    );
+    sb.at(
+        &home,
+        &["journal", "entries", "--consultation", id.as_str().unwrap()],
+    )
+    .assert_fails_with("was run already (a consultation runs once)");
 }
 
 /// N-5.9.5 (the journal is truthful): a `journal entries` range outside the
-/// tree fails and shows nothing; the journal must not record it as a
-/// successful read (either no `journal.read` entry for it, or one whose
-/// outcome is `failure`).
+/// tree fails and shows nothing; the journal does not record it as a run,
+/// and the consultation can still be run.
 #[test]
 fn a_read_outside_the_tree_is_not_journaled_as_a_success() {
     let sb = Sandbox::new();
     let home = sb.home();
     sb.init_home();
-    sb.at(&home, &["journal", "entries", "--from", "5"])
-        .assert_fails_with("out of range: entries 5..1 are not within 0..1");
+    let id = sb.approved_consultation(&home);
+    let r = sb.at(
+        &home,
+        &["journal", "entries", "--from", "50", "--consultation", &id],
+    );
+    r.assert_fails_with("--from: 50 is after 3");
+    assert!(r.stdout.is_empty());
     let entries = sb.entries(&home);
-    let failed_read = entries
-        .iter()
-        .find(|e| e["action"] == "journal.read" && e["details"]["from"] == 5);
-    if let Some(e) = failed_read {
-        assert_eq!(
-            e["outcome"], "failure",
-            "a failed read journaled as a success: {e}"
-        );
-    }
+    assert!(
+        !entries.iter().any(|e| e["action"] == "consult.run"),
+        "no run recorded for the refused range"
+    );
+    sb.at(&home, &["journal", "entries", "--consultation", &id])
+        .assert_ok();
+}
+
+/// N-5.9.5, contract 7: without an approved consultation, no entry is shown,
+/// and the refusal is journaled.
+#[test]
+fn journal_entries_without_a_consultation_are_refused_and_journaled() {
+    let sb = Sandbox::new();
+    let home = sb.home();
+    sb.init_home();
+    let r = sb.at(&home, &["journal", "entries", "--json"]);
+    r.assert_fails_with("reading journal entries takes an approved consultation");
+    assert!(r.stdout.is_empty());
+    let refusal = &sb.entries(&home)[1];
+    assert_eq!(refusal["action"], "authz.deny");
+    assert_eq!(refusal["details"]["requested"], "journal.read");
+    assert_eq!(refusal["details"]["reason"], "no-consultation");
 }
 
 // ----- 6. inclusion proofs -----------------------------------------------
@@ -622,12 +663,12 @@ fn consistency_proof_verifies_offline() {
     ] {
         assert!(doc.get(f).is_some(), "proof lacks {f}: {doc}");
     }
-    assert_eq!((&doc["old_size"], &doc["new_size"]), (&json!(1), &json!(3)));
+    assert_eq!((&doc["old_size"], &doc["new_size"]), (&json!(1), &json!(7)));
     let file = write_json(&sb, "consistency.json", &doc);
     let r = sb.at(&home, &["verify-proof", path_arg(&file)]);
     r.assert_ok();
     assert!(r.stdout.starts_with("valid: log"), "{r:#?}");
-    assert!(r.stdout.contains("at size 3 extends size 1"), "{r:#?}");
+    assert!(r.stdout.contains("at size 7 extends size 1"), "{r:#?}");
 }
 
 // ----- 8. journal verify and tampering -----------------------------------
@@ -642,12 +683,20 @@ fn journal_verify_reports_an_intact_journal_ok() {
     sb.entries(&home);
     let r = sb.at(&home, &["journal", "verify"]);
     r.assert_ok();
-    assert!(r.stdout.starts_with("journal OK: 2 entries"), "{r:#?}");
+    assert!(r.stdout.starts_with("journal OK: 4 entries"), "{r:#?}");
     let r = sb.at(&home, &["journal", "verify", "--json"]);
     r.assert_ok();
     assert_eq!(single_json_line(&r.stdout)["ok"], true);
-    let last = sb.entries(&home).pop().unwrap();
-    assert_eq!(last["action"], "journal.verify");
+    let entries = sb.entries(&home);
+    let verifies: Vec<_> = entries
+        .iter()
+        .filter(|e| e["action"] == "journal.verify")
+        .collect();
+    assert_eq!(verifies.len(), 2);
+    assert_eq!(
+        verifies[0]["details"]["authz"]["policies"],
+        json!(["administrator-system", "archivist-verify", "dpo-audit"])
+    );
 }
 
 /// N-5.9.5 (tamper-evident), reliability rules: one flipped byte in the
@@ -659,6 +708,7 @@ fn an_altered_entry_bundle_is_detected_and_named() {
     let home = sb.home();
     sb.init_home();
     sb.entries(&home);
+    let id = sb.approved_consultation(&home);
     let bundle = widest_partial(&home.join("journal/tile/entries/000.p"));
     let name = bundle
         .strip_prefix(home.join("journal"))
@@ -666,12 +716,12 @@ fn an_altered_entry_bundle_is_detected_and_named() {
         .to_str()
         .unwrap()
         .to_owned();
-    assert_eq!(name, "tile/entries/000.p/2");
+    assert_eq!(name, "tile/entries/000.p/6");
     let len = std::fs::metadata(&bundle).unwrap().len() as usize;
     flip_byte(&bundle, len / 2);
     for cmd in [
         &["journal", "verify"][..],
-        &["journal", "entries", "--json"],
+        &["journal", "entries", "--json", "--consultation", &id],
     ] {
         let r = sb.at(&home, cmd);
         assert_ne!(r.code, 0, "{cmd:?} must not succeed on an altered journal");
@@ -770,7 +820,7 @@ fn a_journal_in_use_by_another_process_is_refused() {
         LOCK,
     );
     lock.unlock().unwrap();
-    sb.at(&home, &["journal", "entries"]).assert_ok();
+    sb.entries(&home);
 }
 
 // ----- 11. retention -----------------------------------------------------
@@ -852,8 +902,10 @@ fn journaled_plaintext_never_appears_in_the_home() {
     let sb = Sandbox::new();
     let home = sb.home();
     sb.init_home();
+    // Contract 6: an unregistered actor gets nothing, and the refusal is
+    // journaled under the name it gave.
     sb.at(&home, &["journal", "entries", "--as", MARKER])
-        .assert_ok();
+        .assert_fails_with("is not registered in this home");
     let entries = sb.entries(&home);
     assert!(
         entries.iter().any(|e| e["actor"]["id"] == MARKER),

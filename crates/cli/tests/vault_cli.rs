@@ -753,6 +753,23 @@ fn verify_reports_an_orphan_blob() {
 #[test]
 fn every_access_is_journaled_with_purpose_legal_basis_and_pseudonym() {
     let (sb, home) = ready();
+    // N-5.6.4: the legal bases named below are registered first.
+    let today = &probant_journal::entry::format_time(
+        <probant_journal::SystemClock as probant_journal::Clock>::now_micros(
+            &probant_journal::SystemClock,
+        ),
+    )[..10];
+    let bases = serde_json::json!([
+        { "reference": "own-records", "purposes": ["*"], "data_categories": ["*"], "roles": ["case-handler"], "valid_from": today },
+        { "reference": "law-1990-art-5", "purposes": ["audit prep"], "data_categories": ["*"], "roles": ["case-handler"], "valid_from": "2020-01-01" },
+        { "reference": "case-law", "purposes": ["testing"], "data_categories": ["*"], "roles": ["case-handler"], "valid_from": "2020-01-01", "valid_until": "2999-12-31" },
+    ]);
+    let file = sb.write("bases.json", &bases.to_string());
+    sb.at(
+        &home,
+        &["policy", "apply", "--legal-bases", file.to_str().unwrap()],
+    )
+    .assert_ok();
     let doc = ingest(&sb, &home, &meta(s(&sample("message.xml")), "P-1"));
     let id = id_of(&doc);
     let why = ["--purpose", "audit prep", "--legal-basis", "law-1990-art-5"];

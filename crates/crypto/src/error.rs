@@ -43,6 +43,28 @@ pub enum Error {
         /// The home (or key ring directory) that contains it.
         home: PathBuf,
     },
+    // ----- Operator credentials -----
+    /// A credential file exists at the path; it is never overwritten.
+    #[error("a credential already exists at {path}: refusing to overwrite it")]
+    CredentialExists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// No credential file at the path.
+    #[error("no credential at {path}: give the right one with --credential or $PROBANT_CREDENTIAL (an administrator issues credentials with `probant users add`)")]
+    CredentialMissing {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// The file is not a Probant credential.
+    #[error("{path} is not a Probant credential file")]
+    MalformedCredential {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The user id cannot name a credential.
+    #[error("user id {0:?} is not valid: use 1 to 64 letters, digits, '.', '_', '-' or '@', not starting with '.'")]
+    InvalidUserId(String),
     /// Neither `$XDG_CONFIG_HOME` nor `$HOME` is set, so there is no default key file location.
     #[error("no default key file location: neither XDG_CONFIG_HOME nor HOME is set; name a key file explicitly")]
     NoConfigDir,

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 mod blind;
+mod credential;
 mod datakey;
 mod error;
 mod fsutil;
@@ -42,6 +43,7 @@ mod sign;
 mod stream;
 
 pub use blind::BlindIndexKey;
+pub use credential::{is_valid_user_id, Credential};
 pub use datakey::{DataKey, WrappedKey};
 pub use error::Error;
 pub use kek::Argon2Params;

@@ -77,10 +77,46 @@ pub enum FormatError {
         /// Which limit and the value found.
         detail: String,
     },
+    /// A migration ([`crate::migrate`]) would lose information and was not
+    /// allowed to. React: keep the source; either accept it as it is, or
+    /// migrate again with `allow_lossy` under a policy that records `losses`.
+    LossyMigration {
+        /// The source format.
+        from: Format,
+        /// The requested target format.
+        to: Format,
+        /// What would be lost, one human-readable item each.
+        losses: Vec<String>,
+    },
+    /// The requested migration is not implemented: the format pair (see
+    /// [`crate::supported_migrations`]) or this variant of the source (palette
+    /// colour, floating-point samples, ...), for which no conversion exists
+    /// even with `allow_lossy`. React: keep the source as it is.
+    MigrationUnsupported {
+        /// The source format.
+        from: Format,
+        /// The requested target format.
+        to: Format,
+        /// What is not supported and, for a pair, what is.
+        detail: String,
+    },
+    /// The migration produced an output that could not be written, or that
+    /// did not prove to hold what was converted (independent decode, or the
+    /// crate's own validation of the output, disagreed). A defect in the
+    /// converter, never in the input. React: keep the source, report it.
+    MigrationFailed {
+        /// The source format.
+        from: Format,
+        /// The requested target format.
+        to: Format,
+        /// Which check failed and how.
+        detail: String,
+    },
 }
 
 impl FormatError {
-    /// The format the input was identified as, if it was identified at all.
+    /// The format the input was identified as, if it was identified at all
+    /// (for a migration error, the source format).
     pub fn format(&self) -> Option<Format> {
         match self {
             FormatError::Empty | FormatError::Unknown => None,
@@ -90,6 +126,9 @@ impl FormatError {
             | FormatError::Checksum { format, .. }
             | FormatError::Forbidden { format, .. }
             | FormatError::LimitExceeded { format, .. } => Some(*format),
+            FormatError::LossyMigration { from, .. }
+            | FormatError::MigrationUnsupported { from, .. }
+            | FormatError::MigrationFailed { from, .. } => Some(*from),
         }
     }
 
@@ -142,6 +181,18 @@ impl fmt::Display for FormatError {
             FormatError::LimitExceeded { format, detail } => {
                 write!(f, "{format} file exceeds a validation limit: {detail}")
             }
+            FormatError::LossyMigration { from, to, losses } => write!(
+                f,
+                "migrating {from} to {to} would lose information: {} (refused; lossy migration was not allowed)",
+                losses.join("; ")
+            ),
+            FormatError::MigrationUnsupported { from, to, detail } => {
+                write!(f, "migration from {from} to {to} is not supported: {detail}")
+            }
+            FormatError::MigrationFailed { from, to, detail } => write!(
+                f,
+                "migration from {from} to {to} failed its own checks: {detail} (a converter defect; the source is unaffected)"
+            ),
         }
     }
 }

@@ -22,6 +22,11 @@
 //! lengths are checked against the bytes actually present first. Limits are
 //! in [`limits`]. No panic on any input (property-tested and fuzzed).
 //!
+//! Migration ([`migrate`], AR-20.12) converts a TIFF into a PNG and proves it:
+//! the PNG is decoded again and compared sample by sample with the TIFF,
+//! and anything PNG cannot hold is refused unless a lossy migration is
+//! explicitly allowed, in which case the losses are listed.
+//!
 //! Not guaranteed: that an image decodes to the intended pixels (entropy-coded
 //! JPEG and JPEG 2000 data are not decoded), that a PDF renders, or that a PDF
 //! is PDF/A-conformant: the PDF/A level is read from the XMP metadata as a
@@ -36,6 +41,7 @@ mod identify;
 mod jp2;
 mod jpeg;
 mod json;
+mod migrate;
 mod pdf;
 mod png;
 mod text;
@@ -45,6 +51,7 @@ mod xml;
 pub use error::FormatError;
 pub use format::{Format, Identification};
 pub use identify::identify;
+pub use migrate::{migrate, supported_migrations, Migration};
 pub use text::TextStream;
 
 use identify::Kind;
@@ -67,6 +74,9 @@ pub mod limits {
     pub const MAX_PDF_NESTING: usize = 64;
     /// Maximum number of JP2 boxes walked (top level plus inside `jp2h`).
     pub const MAX_JP2_BOXES: usize = 65_536;
+    /// Maximum bytes of decoded samples in a migration, for the source image
+    /// and for the converted one alike (1 GiB), checked before decoding.
+    pub const MAX_MIGRATION_SAMPLE_BYTES: u64 = 1 << 30;
 }
 
 /// Identify by signature (never by file name) and validate the structure.

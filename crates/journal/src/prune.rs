@@ -111,7 +111,12 @@ impl Journal {
         let size = self.latest().size;
         let mut event = template.clone();
         event.action = "journal.prune".into();
-        event.details = Some(json!({
+        // The caller's details (e.g. the authorisation) are kept beside the prune's own.
+        let mut details = match template.details.clone() {
+            Some(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        let own = json!({
             "before": format_time(before_micros),
             "bundles": ranges.iter().map(|(f, t)| json!([f, t])).collect::<Vec<_>>(),
             "retention_years": {
@@ -119,7 +124,11 @@ impl Journal {
                 "technical": self.retention().technical_years,
             },
             "tree_size": size,
-        }));
+        });
+        if let serde_json::Value::Object(m) = own {
+            details.extend(m);
+        }
+        event.details = Some(serde_json::Value::Object(details));
         let receipt = self.append(&event)?;
         self.record_and_remove(&ranges, receipt.index)?;
         Ok(PruneReport {

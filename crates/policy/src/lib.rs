@@ -87,8 +87,10 @@ use register::{parse_day, Day, Register};
 /// The roles DESIGN contract 6's bootstrap actor needs so that it "may
 /// ingest, search, show, read and export the home's records … and may
 /// administer the home" under the default policies: `case-handler` reads,
-/// `archivist` exports, `administrator` administers.
-pub const BOOTSTRAP_ROLES: [&str; 3] = ["administrator", "case-handler", "archivist"];
+/// `archivist` exports, `administrator` administers; and `dpo`, so that a new
+/// home can run the journal consultation procedure of contract 7 at once
+/// (requested by this actor, approved by the `--approver` of `init`).
+pub const BOOTSTRAP_ROLES: [&str; 4] = ["administrator", "case-handler", "archivist", "dpo"];
 
 /// The default classification levels, lowest first (N-5.5.1).
 pub fn default_levels() -> Vec<String> {

@@ -65,7 +65,8 @@ pub enum Action {
     ConsultApprove,
     /// Run an approved journal consultation.
     ConsultRun,
-    /// Verify the vault's integrity.
+    /// Verify the vault's integrity, and audit without content (journal
+    /// proofs, the access report, the policy in force).
     VerifyVault,
 }
 

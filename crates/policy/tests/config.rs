@@ -31,6 +31,7 @@ fn shipped_configuration_loads() {
             "case-handler-records",
             "archivist-records",
             "archivist-verify",
+            "dpo-audit",
             "administrator-system",
             "administrator-no-content",
             "clearance-ceiling",

@@ -383,6 +383,9 @@ fn model(reg: &[LegalBasis], r: &Req) -> Result<(Vec<&'static str>, Option<Strin
     if has(p, "archivist") && r.action == VerifyVault {
         ids.push("archivist-verify");
     }
+    if has(p, "dpo") && r.action == VerifyVault {
+        ids.push("dpo-audit");
+    }
     if has(p, "administrator")
         && matches!(
             r.action,

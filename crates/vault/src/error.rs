@@ -22,6 +22,15 @@ pub enum Error {
         /// Why.
         source: probant_formats::FormatError,
     },
+    /// Refused by authorisation (the refusal is journaled as `authz.deny`;
+    /// nothing was returned or changed).
+    #[error("access denied ({code}): {message}")]
+    Denied {
+        /// Stable reason code, e.g. `clearance-too-low`.
+        code: String,
+        /// What to do about it.
+        message: String,
+    },
     /// No such record or version.
     #[error("no record {record}{}", .version.map(|v| format!(" version {v}")).unwrap_or_default())]
     NotFound {
@@ -59,6 +68,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// The message without any file path (paths can name a person), for
+    /// the journal.
+    pub fn kind_text(&self) -> String {
+        match self {
+            Error::Io { source, .. } => format!("input/output error: {source}"),
+            other => other.to_string(),
+        }
+    }
+
     pub(crate) fn invalid(field: &'static str, detail: impl Into<String>) -> Self {
         Error::InvalidInput {
             field,

@@ -17,7 +17,7 @@ use serde_json::json;
 use time::Date;
 
 use crate::row::{key_aad, metadata_digest};
-use crate::{Ctx, Error, Vault};
+use crate::{Ctx, Error, Grant, Operation, Target, Vault};
 
 /// One record (or new version) to ingest.
 #[derive(Clone, Debug, Default)]
@@ -201,6 +201,40 @@ impl Vault {
 
     fn stage(&self, ctx: &Ctx, req: &IngestRequest) -> Result<Staged, Error> {
         let checked = self.check_request(req)?;
+        let subject = self.subject_pseudonym(&checked.person);
+        let target = Target {
+            record: req.new_version_of.as_deref(),
+            doc_type: Some(&req.doc_type),
+            classification: Some(&req.classification),
+            subject: Some(&subject),
+            requester: None,
+        };
+        let resource = Resource {
+            record: req.new_version_of.clone(),
+            subject: Some(subject.clone()),
+            nature: Some(req.doc_type.clone()),
+            classification: Some(req.classification.clone()),
+            ..Resource::default()
+        };
+        let grant = self.authorize(ctx, Operation::Ingest, &target, resource.clone())?;
+        self.stage_permitted(ctx, req, checked, &grant)
+            .inspect_err(|e| {
+                // The permit was given: its entry says the ingest then failed
+                // (AR-3.5 malfunction), so the decision is never unrecorded.
+                let mut f = self.granted_event(ctx, Operation::Ingest, &grant, resource);
+                f.outcome = Outcome::Failure;
+                f.malfunction = Some(format!("nothing stored: {}", e.kind_text()));
+                let _ = self.journal.append(&f);
+            })
+    }
+
+    fn stage_permitted(
+        &self,
+        ctx: &Ctx,
+        req: &IngestRequest,
+        checked: Checked,
+        grant: &Grant,
+    ) -> Result<Staged, Error> {
         let (record_id, version, previous) = self.next_version(req)?;
         let blob = BlobKey::new(&blob_key(&record_id, version))?;
         let key = DataKey::generate();
@@ -219,7 +253,7 @@ impl Vault {
                 wrapped,
             };
             let row = self.build_row(req, &checked, content)?;
-            let event = self.ingest_event(ctx, &row, &ident)?;
+            let event = self.ingest_event(ctx, grant, &row, &ident)?;
             Ok::<_, Error>((row, event))
         })();
         let (row, event) = match stored {
@@ -357,7 +391,13 @@ impl Vault {
         Ok(Format::validated(&ident))
     }
 
-    fn ingest_event(&self, ctx: &Ctx, row: &RecordRow, format: &Format) -> Result<Event, Error> {
+    fn ingest_event(
+        &self,
+        ctx: &Ctx,
+        grant: &Grant,
+        row: &RecordRow,
+        format: &Format,
+    ) -> Result<Event, Error> {
         let resource = Resource {
             record: Some(row.record_id.clone()),
             version: Some(row.version.into()),
@@ -366,18 +406,21 @@ impl Vault {
             classification: Some(row.classification.clone()),
             sha256: Some(row.sha256.clone()),
         };
-        let mut e = self.event(ctx, "record.ingest", Outcome::Success, resource);
-        e.details = Some(json!({
-            "original_id": row.original_id,
-            "created": row.created,
-            "recorded_late": row.recorded_late,
-            "retention_class": row.retention_class,
-            "retention_due": row.retention_due,
-            "format": { "pronom": format.pronom, "media_type": format.media_type, "validated": format.validated },
-            "size": row.size,
-            "previous_version": row.previous_version,
-            "metadata_sha256": metadata_digest(row)?,
-        }));
+        let mut e = self.granted_event(ctx, Operation::Ingest, grant, resource);
+        Self::add_details(
+            &mut e,
+            json!({
+                "original_id": row.original_id,
+                "created": row.created,
+                "recorded_late": row.recorded_late,
+                "retention_class": row.retention_class,
+                "retention_due": row.retention_due,
+                "format": { "pronom": format.pronom, "media_type": format.media_type, "validated": format.validated },
+                "size": row.size,
+                "previous_version": row.previous_version,
+                "metadata_sha256": metadata_digest(row)?,
+            }),
+        );
         Ok(e)
     }
 }

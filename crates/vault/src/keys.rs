@@ -9,7 +9,7 @@ use probant_journal::{Outcome, Resource};
 use serde_json::json;
 
 use crate::row::key_aad;
-use crate::{Ctx, Error, Vault};
+use crate::{Ctx, Error, Operation, Vault};
 
 /// What a rotation did.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -34,14 +34,17 @@ impl Vault {
         source: &MasterKeySource,
         retire_old: bool,
     ) -> Result<Rotation, Error> {
+        let grant = self.authorize_system(ctx, Operation::ManageKeys)?;
         let from_version = self.ring().current_version(KeyPurpose::RecordKek)?;
         let to_version = self
             .ring
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .rotate(ring_path, source, KeyPurpose::RecordKek)?;
-        let mut started = self.event(ctx, "key.rotate", Outcome::Success, Resource::default());
-        started.details = Some(
+        let mut started =
+            self.granted_event(ctx, Operation::ManageKeys, &grant, Resource::default());
+        Self::add_details(
+            &mut started,
             json!({ "purpose": "record-kek", "from_version": from_version, "to_version": to_version }),
         );
         self.journal.append(&started)?;

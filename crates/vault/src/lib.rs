@@ -19,6 +19,7 @@
 
 mod check;
 mod error;
+mod gate;
 mod ingest;
 mod keys;
 pub mod policy;
@@ -34,6 +35,7 @@ use probant_journal::{Actor, Event, Journal, Outcome, Resource};
 
 pub use check::{VaultReport, VerifyScope};
 pub use error::Error;
+pub use gate::{Gate, Grant, Operation, Refusal, Target, Verdict};
 pub use ingest::{blob_key, IngestRequest, Ingested};
 pub use keys::Rotation;
 pub use policy::{Institution, Policy, RetentionClass};
@@ -62,6 +64,7 @@ pub struct Vault {
     catalog_sealer: Sealer,
     blind: BlindIndexKey,
     policy: Policy,
+    gate: Arc<dyn Gate>,
 }
 
 impl Vault {
@@ -72,6 +75,7 @@ impl Vault {
         blobs: Box<dyn BlobStore>,
         ring: KeyRing,
         policy: Policy,
+        gate: Arc<dyn Gate>,
     ) -> Result<Self, Error> {
         let catalog_sealer = ring.sealer(KeyPurpose::CatalogEncryption)?;
         let blind = BlindIndexKey::new(&ring.blind_index_key()?);
@@ -83,6 +87,7 @@ impl Vault {
             catalog_sealer,
             blind,
             policy,
+            gate,
         })
     }
 
@@ -101,8 +106,22 @@ impl Vault {
         &self.policy
     }
 
+    /// The ids of every record whose subject has this pseudonym, for the
+    /// access layer's "who accessed person X" report (which journals its
+    /// own consultation; this lookup returns no personal data).
+    pub fn records_of_subject(&self, pseudonym: &str) -> Result<Vec<String>, Error> {
+        let rows = self.catalog.search(&probant_catalog::Query {
+            subject_index: Some(pseudonym.to_owned()),
+            ..probant_catalog::Query::default()
+        })?;
+        let mut ids: Vec<String> = rows.into_iter().map(|r| r.record_id).collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
     /// An event by `ctx`, filled with the institution (AR-3.5).
-    fn event(&self, ctx: &Ctx, action: &str, outcome: Outcome, resource: Resource) -> Event {
+    pub fn event(&self, ctx: &Ctx, action: &str, outcome: Outcome, resource: Resource) -> Event {
         let i = &self.policy.institution;
         Event {
             action: action.into(),

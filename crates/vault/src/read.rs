@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::row::key_aad;
-use crate::{Ctx, Error, Vault};
+use crate::{Ctx, Error, Operation, Target, Vault};
 
 /// A record version's metadata, with its personal fields decrypted for an
 /// authorised reader.
@@ -107,7 +107,18 @@ pub struct Read {
     pub journal_index: u64,
 }
 
-fn resource_of(row: &RecordRow) -> Resource {
+/// What the gate decides on for a record version.
+pub(crate) fn target_of(row: &RecordRow) -> Target<'_> {
+    Target {
+        record: Some(&row.record_id),
+        doc_type: Some(&row.doc_type),
+        classification: Some(&row.classification),
+        subject: Some(&row.subject_index),
+        requester: None,
+    }
+}
+
+pub(crate) fn resource_of(row: &RecordRow) -> Resource {
     Resource {
         record: Some(row.record_id.clone()),
         version: Some(row.version.into()),
@@ -155,10 +166,11 @@ impl Vault {
         out: &Path,
     ) -> Result<Read, Error> {
         let row = self.row(ctx, "record.read", id, version)?;
-        let receipt = self.journal.append(&self.event(
+        let grant = self.authorize(ctx, Operation::Read, &target_of(&row), resource_of(&row))?;
+        let receipt = self.journal.append(&self.granted_event(
             ctx,
-            "record.read",
-            Outcome::Success,
+            Operation::Read,
+            &grant,
             resource_of(&row),
         ))?;
         let tmp = out.with_file_name(format!(
@@ -178,7 +190,8 @@ impl Vault {
             };
             // Nothing was delivered: the journal says so after the success
             // entry that had to precede the content.
-            let mut f = self.event(ctx, "record.read", Outcome::Failure, resource_of(&row));
+            let mut f = self.granted_event(ctx, Operation::Read, &grant, resource_of(&row));
+            f.outcome = Outcome::Failure;
             f.malfunction = Some(format!("nothing delivered: {e}"));
             let _ = self.journal.append(&f);
             return Err(e);
@@ -256,18 +269,39 @@ impl Vault {
             created_to: q.to.clone(),
             limit: q.limit,
         };
-        let rows = self.catalog.search(&query)?;
         let resource = Resource {
             subject: subject_index.clone(),
             nature: q.doc_type.clone(),
             ..Resource::default()
         };
-        let mut e = self.event(ctx, "record.search", Outcome::Success, resource);
-        e.details = Some(json!({
-            "original_id": q.original_id.as_deref().map(|o| self.original_id_index(o)), "from": q.from, "to": q.to, "limit": q.limit,
-            "results": rows.len(),
-            "records": rows.iter().map(|r| json!([r.record_id, r.version])).collect::<Vec<_>>(),
-        }));
+        // A query-level decision first: may this principal search at all,
+        // for these criteria? Then each result is decided on its own
+        // classification and category; what is not permitted is withheld
+        // (counted, not named). One journal entry either way.
+        let query_target = Target {
+            doc_type: q.doc_type.as_deref(),
+            subject: subject_index.as_deref(),
+            ..Target::default()
+        };
+        let grant = self.authorize(ctx, Operation::Search, &query_target, resource.clone())?;
+        let mut rows = self.catalog.search(&query)?;
+        let found = rows.len();
+        rows.retain(|r| {
+            matches!(
+                self.gate.decide(ctx, Operation::Search, &target_of(r)),
+                crate::Verdict::Permit(_)
+            )
+        });
+        let mut e = self.granted_event(ctx, Operation::Search, &grant, resource);
+        Self::add_details(
+            &mut e,
+            json!({
+                "original_id": q.original_id.as_deref().map(|o| self.original_id_index(o)), "from": q.from, "to": q.to, "limit": q.limit,
+                "results": rows.len(),
+                "withheld": found - rows.len(),
+                "records": rows.iter().map(|r| json!([r.record_id, r.version])).collect::<Vec<_>>(),
+            }),
+        );
         self.journal.append(&e)?;
         rows.iter().map(|r| self.view(r)).collect()
     }
@@ -275,13 +309,29 @@ impl Vault {
     /// Every version of a record; journaled.
     pub fn show(&self, ctx: &Ctx, id: &str) -> Result<Vec<RecordView>, Error> {
         let latest = self.row(ctx, "record.show", id, None)?;
-        let rows = self.catalog.versions(id)?;
-        self.journal.append(&self.event(
+        let grant = self.authorize(
             ctx,
-            "record.show",
-            Outcome::Success,
+            Operation::Show,
+            &target_of(&latest),
             resource_of(&latest),
-        ))?;
+        )?;
+        let mut rows = self.catalog.versions(id)?;
+        // Earlier versions may be classified differently: each is shown only
+        // if permitted on its own.
+        let all = rows.len();
+        rows.retain(|r| {
+            r.version == latest.version
+                || matches!(
+                    self.gate.decide(ctx, Operation::Show, &target_of(r)),
+                    crate::Verdict::Permit(_)
+                )
+        });
+        let mut e = self.granted_event(ctx, Operation::Show, &grant, resource_of(&latest));
+        Self::add_details(
+            &mut e,
+            json!({ "versions": rows.len(), "withheld": all - rows.len() }),
+        );
+        self.journal.append(&e)?;
         rows.iter().map(|r| self.view(r)).collect()
     }
 

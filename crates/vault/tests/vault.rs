@@ -13,9 +13,31 @@ use probant_catalog_sqlite::SqliteCatalog;
 use probant_crypto::{create_key_file, KeyRing, MasterKeySource};
 use probant_journal::{Actor, ActorKind, Journal, Options};
 use probant_vault::{
-    Ctx, Error, IngestRequest, Institution, Policy, RetentionClass, SearchRequest, Vault,
-    VerifyScope,
+    Ctx, Error, Gate, Grant, IngestRequest, Institution, Operation, Policy, Refusal,
+    RetentionClass, SearchRequest, Target, Vault, Verdict, VerifyScope,
 };
+
+/// The vault's own tests decide with a plain rule, so that they test the
+/// vault's side of the contract (ask first, journal the decision, no data on
+/// a refusal); the Cedar gate is tested with the vault in `probant-access`.
+/// Refuses the actor `mallory`, and the content of `sensitive` records to everyone.
+struct TestGate;
+
+impl Gate for TestGate {
+    fn decide(&self, ctx: &Ctx, op: Operation, target: &Target<'_>) -> Verdict {
+        let content = matches!(op, Operation::Read | Operation::Search | Operation::Show);
+        if ctx.actor.id == "mallory" || (content && target.classification == Some("sensitive")) {
+            return Verdict::Deny(Refusal {
+                code: "test-refusal".into(),
+                message: "refused by the test gate".into(),
+            });
+        }
+        Verdict::Permit(Grant {
+            policies: vec!["test-permit".into()],
+            legal_basis: ctx.legal_basis.clone(),
+        })
+    }
+}
 
 const NISS: &str = "85073003328";
 
@@ -78,6 +100,7 @@ fn open(tmp: &Path, create: bool, p: Policy) -> Result<Vault, Error> {
         Box::new(blobs),
         ring,
         p,
+        Arc::new(TestGate),
     )
 }
 
@@ -614,4 +637,137 @@ fn pipelined_batches_stop_cleanly() {
         });
     assert_eq!(all.len(), 12);
     assert!(all.iter().all(Result::is_ok));
+}
+
+fn entries(vault: &Vault) -> Vec<serde_json::Value> {
+    vault.journal().sync().unwrap();
+    let mut out = Vec::new();
+    vault
+        .journal()
+        .read_entries(0, None, |_, e| {
+            out.push(serde_json::from_slice(e).unwrap());
+            Ok(())
+        })
+        .unwrap();
+    out
+}
+
+fn as_mallory() -> Ctx {
+    let mut c = ctx();
+    c.actor.id = "mallory".into();
+    c
+}
+
+/// N-5.6.6, DESIGN data flow: a refusal is journaled as `authz.deny` naming
+/// what was asked and why, and nothing is delivered or changed.
+#[test]
+fn a_refused_read_is_journaled_and_delivers_nothing() {
+    let fx = Fx::new();
+    let got = fx
+        .vault
+        .ingest(&ctx(), &fx.request(fx.file("a.txt", b"hello")))
+        .unwrap();
+    let out = fx.tmp.path().join("out");
+    let err = fx
+        .vault
+        .get(&as_mallory(), &got.record_id, None, &out)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Denied { code, .. } if code == "test-refusal"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    assert!(std::fs::read_dir(fx.tmp.path())
+        .unwrap()
+        .flatten()
+        .all(|e| !e.file_name().to_string_lossy().contains("probant-partial")));
+    let last = entries(&fx.vault).pop().unwrap();
+    assert_eq!(last["action"], "authz.deny");
+    assert_eq!(last["outcome"], "denied");
+    assert_eq!(last["details"]["requested"], "record.read");
+    assert_eq!(last["details"]["reason"], "test-refusal");
+    assert_eq!(last["resource"]["record"], got.record_id.as_str());
+    assert_eq!(last["actor"]["id"], "mallory");
+}
+
+/// Every operation yields exactly one decision entry: a permit is written
+/// into the operation's own entry with the policies that allowed it.
+#[test]
+fn a_permitted_operation_names_its_policies_in_its_own_entry() {
+    let fx = Fx::new();
+    let got = fx
+        .vault
+        .ingest(&ctx(), &fx.request(fx.file("a.txt", b"hello")))
+        .unwrap();
+    fx.vault
+        .get(&ctx(), &got.record_id, None, &fx.tmp.path().join("o"))
+        .unwrap();
+    let all = entries(&fx.vault);
+    assert_eq!(all.len(), 2, "one entry per request");
+    for e in &all {
+        assert_eq!(e["details"]["authz"]["policies"][0], "test-permit");
+        assert_eq!(e["legal_basis"], "own-records");
+    }
+}
+
+/// A refused ingest stores nothing; a refused search or show returns
+/// nothing; each leaves its one `authz.deny` entry.
+#[test]
+fn refused_ingest_search_and_show_leave_nothing_but_their_refusal() {
+    let fx = Fx::new();
+    let got = fx
+        .vault
+        .ingest(&ctx(), &fx.request(fx.file("a.txt", b"hello")))
+        .unwrap();
+    let before = entries(&fx.vault).len();
+    let err = fx
+        .vault
+        .ingest(&as_mallory(), &fx.request(fx.file("b.txt", b"other")))
+        .unwrap_err();
+    assert!(matches!(err, Error::Denied { .. }));
+    assert!(fx
+        .vault
+        .search(&as_mallory(), &SearchRequest::default())
+        .is_err());
+    assert!(fx.vault.show(&as_mallory(), &got.record_id).is_err());
+    let all = entries(&fx.vault);
+    let added: Vec<_> = all[before..]
+        .iter()
+        .map(|e| e["details"]["requested"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(added, ["record.ingest", "record.search", "record.show"]);
+    assert!(all[before..].iter().all(|e| e["action"] == "authz.deny"));
+    assert!(fx.problems().is_empty(), "{:?}", fx.problems());
+    let found = fx.vault.search(&ctx(), &SearchRequest::default()).unwrap();
+    assert_eq!(found.len(), 1, "the refused ingest left no record");
+}
+
+/// N-5.5.1: search results the principal may not see are withheld, counted
+/// in the journal but neither returned nor named.
+#[test]
+fn search_withholds_records_the_gate_refuses() {
+    let fx = Fx::new();
+    fx.vault
+        .ingest(&ctx(), &fx.request(fx.file("a.txt", b"hello")))
+        .unwrap();
+    let mut secret = fx.request(fx.file("s.txt", b"secret"));
+    secret.classification = "sensitive".into();
+    let hidden = fx.vault.ingest(&ctx(), &secret).unwrap();
+    let found = fx
+        .vault
+        .search(
+            &ctx(),
+            &SearchRequest {
+                subject: Some(NISS.into()),
+                ..SearchRequest::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_ne!(found[0].record_id, hidden.record_id);
+    let last = entries(&fx.vault).pop().unwrap();
+    assert_eq!(last["action"], "record.search");
+    assert_eq!(last["details"]["withheld"], 1);
+    assert_eq!(last["details"]["results"], 1);
+    assert!(!last.to_string().contains(&hidden.record_id));
 }

@@ -12,6 +12,9 @@ use tempfile::TempDir;
 /// The actor every test runs as (`$PROBANT_ACTOR`).
 pub const ACTOR: &str = "alice";
 
+/// The journal-consultation approver `init` registers in tests.
+pub const APPROVER: &str = "bob";
+
 /// Files a command may touch even when it fails: the advisory lock file.
 pub const LOCK: &[&str] = &["journal/lock"];
 
@@ -110,11 +113,46 @@ impl Sandbox {
         run(&mut self.command_at(home, args))
     }
 
-    /// `probant init --json` into `home`; returns the printed document.
+    /// `probant init --json` into `home` (with `--approver bob`, unless
+    /// `extra` names an approver); returns the printed document.
     pub fn init(&self, home: &Path, extra: &[&str]) -> Value {
-        let r = self.at(home, &[&["init", "--json"], extra].concat());
+        let approver: &[&str] = if extra.contains(&"--approver") {
+            &[]
+        } else {
+            &["--approver", APPROVER]
+        };
+        let r = self.at(home, &[&["init", "--json"], approver, extra].concat());
         r.assert_ok();
         single_json_line(&r.stdout)
+    }
+
+    /// An approved whole-journal consultation of `home` (requested by
+    /// alice, approved by bob); returns its id.
+    pub fn approved_consultation(&self, home: &Path) -> String {
+        self.approved_consultation_env(home, &[])
+    }
+
+    /// The same, with extra environment variables for each run.
+    pub fn approved_consultation_env(&self, home: &Path, env: &[(&str, &str)]) -> String {
+        let mut c = self.command_at(
+            home,
+            &[
+                "consult",
+                "request",
+                "--reason",
+                "test inspection",
+                "--json",
+            ],
+        );
+        let r = run(c.envs(env.iter().copied()));
+        r.assert_ok();
+        let id = single_json_line(&r.stdout)["id"]
+            .as_str()
+            .expect("consultation id")
+            .to_owned();
+        let mut c = self.command_at(home, &["--as", APPROVER, "consult", "approve", &id]);
+        run(c.envs(env.iter().copied())).assert_ok();
+        id
     }
 
     /// `init` into the default home; returns the printed document.
@@ -122,9 +160,21 @@ impl Sandbox {
         self.init(&self.home(), &[])
     }
 
-    /// `journal entries --json` on `home`, parsed.
+    /// Every journal entry of `home`, parsed, read through the consultation
+    /// procedure (contract 7): request, approval and then the run, whose own
+    /// entry comes after what it shows.
     pub fn entries(&self, home: &Path) -> Vec<Value> {
-        let r = self.at(home, &["journal", "entries", "--json"]);
+        self.entries_env(home, &[])
+    }
+
+    /// [`Sandbox::entries`] with extra environment variables.
+    pub fn entries_env(&self, home: &Path, env: &[(&str, &str)]) -> Vec<Value> {
+        let id = self.approved_consultation_env(home, env);
+        let mut c = self.command_at(
+            home,
+            &["journal", "entries", "--json", "--consultation", &id],
+        );
+        let r = run(c.envs(env.iter().copied()));
         r.assert_ok();
         json_lines(&r.stdout)
     }
