@@ -40,8 +40,8 @@ pub enum State {
         by: String,
         /// When.
         at: String,
-        /// Why.
-        reason: String,
+        /// Why it was refused.
+        refusal: String,
     },
     /// Run (once).
     Executed {

@@ -565,7 +565,7 @@ impl Access {
             Some(r) => State::Refused {
                 by,
                 at,
-                reason: r.into(),
+                refusal: r.into(),
             },
         };
         let item = all
