@@ -222,6 +222,27 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        /// Untrusted input: a credential file's bytes never panic the
+        /// parser, and whatever parses re-serialises to a credential with
+        /// valid ids.
+        #[test]
+        fn any_bytes_parse_without_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            if let Some(c) = parse(&bytes) {
+                proptest::prop_assert!(is_valid_user_id(c.user()));
+            }
+        }
+
+        #[test]
+        fn near_valid_lines_parse_without_panic(home in "[a-z0-9]{1,12}", user in "[ -~]{0,70}", secret in "[A-Za-z0-9+/=]{0,60}") {
+            let line = format!("{LABEL} {home} {user} {secret}\n");
+            if let Some(c) = parse(line.as_bytes()) {
+                proptest::prop_assert_eq!(c.user(), user.as_str());
+                proptest::prop_assert_eq!(c.home_id(), home.as_str());
+            }
+        }
+    }
+
     #[test]
     fn malformed_credentials_and_ids_are_refused() {
         let dir = tempfile::tempdir().unwrap();
