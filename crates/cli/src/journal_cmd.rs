@@ -93,15 +93,15 @@ pub fn run(home: &Home, cmd: &JournalCmd, out: &Out) -> Result<i32> {
         JournalCmd::Proof { index, size } => proof(home, *index, *size, authz, out).map(|_| 0),
         JournalCmd::Consistency { from, to } => {
             let p = home.journal.consistency_proof(*from, *to)?;
+            record_audit(home, "journal.consistency", authz, json!({ "from": from, "to": to }))?;
             print_doc(&p, out).map(|_| 0)
         }
         JournalCmd::Verify => verify(home, authz, out),
         JournalCmd::Prune { before } => prune(home, before, authz, out).map(|_| 0),
         JournalCmd::Checkpoint => {
-            print!(
-                "{}",
-                home.journal.latest().note(home.journal.verifier_key())
-            );
+            let note = home.journal.latest().note(home.journal.verifier_key());
+            record_audit(home, "journal.checkpoint", authz, json!({}))?;
+            print!("{note}");
             Ok(0)
         }
     }
@@ -130,6 +130,20 @@ fn proof(
     let p = home.journal.inclusion_proof(index, size)?;
     home.journal.append(&e)?;
     print_doc(&p, out)
+}
+
+/// The permitted audit's own entry (one decision entry per request).
+fn record_audit(
+    home: &Home,
+    action: &str,
+    authz: serde_json::Value,
+    details: serde_json::Value,
+) -> Result<()> {
+    let mut e = home.event(action, Outcome::Success);
+    e.details = Some(authz);
+    probant_vault::Vault::add_details(&mut e, details);
+    home.journal.append(&e)?;
+    Ok(())
 }
 
 fn print_doc(doc: &impl serde::Serialize, out: &Out) -> Result<()> {
