@@ -116,21 +116,13 @@ impl Credential {
     /// # Errors
     /// [`Error::CredentialExists`] if anything exists at `path`; [`Error::Io`].
     pub fn write_new(&self, path: &Path) -> Result<(), Error> {
-        fsutil::create_private_dirs(&fsutil::parent_dir(path))?;
         let mut text = Zeroizing::new(String::with_capacity(256));
         text.push_str(&format!("{LABEL} {} {} ", self.home_id, self.user));
         STANDARD.encode_string(self.secret.as_ref(), &mut text);
         text.push('\n');
-        match fsutil::write_new_file(path, text.as_bytes()) {
-            Ok(()) => fsutil::sync_dir(&fsutil::parent_dir(path)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                Err(Error::CredentialExists { path: path.into() })
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(path);
-                Err(Error::io("write credential", path)(e))
-            }
-        }
+        fsutil::create_secret_file(path, text.as_bytes(), "write credential", || {
+            Error::CredentialExists { path: path.into() }
+        })
     }
 
     /// Reads a credential file.

@@ -47,6 +47,25 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), Error> {
         .map_err(Error::io("fsync directory", dir))
 }
 
+/// Creates a new private file holding `bytes` in private directories, durably (file and directory
+/// entry synced); a partly written file is removed. `exists` is the error when anything is at `path`.
+pub(crate) fn create_secret_file(
+    path: &Path,
+    bytes: &[u8],
+    action: &'static str,
+    exists: impl FnOnce() -> Error,
+) -> Result<(), Error> {
+    create_private_dirs(&parent_dir(path))?;
+    match write_new_file(path, bytes) {
+        Ok(()) => sync_dir(&parent_dir(path)),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists()),
+        Err(e) => {
+            let _ = fs::remove_file(path);
+            Err(Error::io(action, path)(e))
+        }
+    }
+}
+
 /// Creates a new file (`O_CREAT | O_EXCL`, mode 0600 from the start), writes `bytes` and fsyncs it.
 /// Fails with [`io::ErrorKind::AlreadyExists`] if anything exists at `path`, a symbolic link included.
 pub(crate) fn write_new_file(path: &Path, bytes: &[u8]) -> io::Result<()> {

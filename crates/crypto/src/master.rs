@@ -62,18 +62,10 @@ impl std::fmt::Debug for MasterKeySource {
 /// [`Error::KeyFileExists`] if anything exists at `path`: an existing key is never overwritten.
 /// [`Error::Io`] if the file cannot be written; a partly written file is removed.
 pub fn create_key_file(path: &Path) -> Result<(), Error> {
-    fsutil::create_private_dirs(&fsutil::parent_dir(path))?;
     let text = key_file_text(&primitives::random_key());
-    match fsutil::write_new_file(path, text.as_bytes()) {
-        Ok(()) => fsutil::sync_dir(&fsutil::parent_dir(path)),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            Err(Error::KeyFileExists { path: path.into() })
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(path);
-            Err(Error::io("write key file", path)(e))
-        }
-    }
+    fsutil::create_secret_file(path, text.as_bytes(), "write key file", || {
+        Error::KeyFileExists { path: path.into() }
+    })
 }
 
 /// The content of a key file for `key`, in a buffer that is wiped when dropped.
