@@ -184,6 +184,7 @@ impl CedarGate {
                 r.classification = classification;
                 r.record_id = t.record.map(str::to_owned);
                 r.subject = t.subject.map(str::to_owned);
+                r.retention = t.retention.map(str::to_owned);
                 r
             }
         }

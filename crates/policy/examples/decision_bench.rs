@@ -187,6 +187,7 @@ fn case(rng: &mut Rng, reg: &[LegalBasis], levels: &[String]) -> Case {
         resource: ResourceAttrs {
             record_id: Some(format!("rec-{}", rng.next())),
             subject: Some(format!("{:016x}", rng.next())),
+            retention: None,
             ..ResourceAttrs::record(&doc_type, &levels[class])
         },
         purpose: if plausible {

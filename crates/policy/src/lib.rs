@@ -35,7 +35,7 @@
 //!    institution must be covered ([`DenyReason::RoleNotCovered`]).
 //! 7. Cedar (N-5.6.6, default deny): principal `Person`/`Program` with its
 //!    roles and institution as parents and its clearance rank; resource
-//!    `Record` (classification rank, doc type, subject pseudonym),
+//!    `Record` (classification rank, doc type, subject pseudonym, retention class),
 //!    `Journal::"journal"` or `System::"vault"`; context `{purpose?,
 //!    legal_basis?, date}` with the date as the number `YYYYMMDD`. A satisfied forbid wins
 //!    ([`DenyReason::Forbidden`], naming it); a forbid that fails to evaluate
@@ -453,6 +453,7 @@ impl Authorizer {
                         classification: Some(self.levels[0].clone()),
                         record_id: Some("r".into()),
                         subject: Some("s".into()),
+                        retention: None,
                     };
                     let bare = ResourceAttrs {
                         kind: rkind,
@@ -460,6 +461,7 @@ impl Authorizer {
                         classification: None,
                         record_id: None,
                         subject: None,
+                        retention: None,
                     };
                     for (res, class_rank, purpose) in
                         [(&full, Some(top), Some("p")), (&bare, None, None)]
@@ -704,6 +706,12 @@ impl Authorizer {
                         RestrictedExpression::new_string(s.clone()),
                     );
                 }
+                if let Some(rc) = &r.retention {
+                    attrs.insert(
+                        "retention".to_string(),
+                        RestrictedExpression::new_string(rc.clone()),
+                    );
+                }
                 let e = Entity::new(r_uid.clone(), attrs, HashSet::new())
                     .map_err(|e| format!("resource entity: {e}"))?;
                 entities.push(e);
@@ -896,6 +904,7 @@ impl Authorizer {
             classification: Some(self.levels[0].clone()),
             record_id: None,
             subject: None,
+            retention: None,
         };
         Action::CONTENT
             .into_iter()

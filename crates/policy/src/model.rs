@@ -177,6 +177,9 @@ pub struct ResourceAttrs {
     /// Keyed pseudonym of the data subject (never the national number).
     #[serde(default)]
     pub subject: Option<String>,
+    /// The record's retention class (e.g. `pension-career`).
+    #[serde(default)]
+    pub retention: Option<String>,
 }
 
 impl ResourceAttrs {
@@ -188,6 +191,7 @@ impl ResourceAttrs {
             classification: Some(classification.into()),
             record_id: None,
             subject: None,
+            retention: None,
         }
     }
 
@@ -199,6 +203,7 @@ impl ResourceAttrs {
             classification: None,
             record_id: None,
             subject: None,
+            retention: None,
         }
     }
 

@@ -92,6 +92,7 @@ fn input() -> impl Strategy<Value = Input> {
                         classification: None,
                         record_id: Some("r".into()),
                         subject: None,
+                        retention: None,
                     },
                     class_rank: if kind == ResourceKind::Record {
                         class_rank

@@ -875,6 +875,10 @@ when { resource has subject && resource.subject == "pseudo-x" };
 @id("no-program-for-mallory")
 forbid (principal is Program, action, resource)
 when { principal.on_behalf_of == "mallory" };
+
+@id("pension-careers-not-read")
+forbid (principal, action == Action::"read", resource is Record)
+when { resource has retention && resource.retention == "pension-career" };
 "#;
     let a = authorizer_with(extra, vec![LegalBasis::own_records("2024-01-01")]);
     let alice = person("alice", &["case-handler"], "sensitive");
@@ -923,6 +927,7 @@ when { principal.on_behalf_of == "mallory" };
     );
     let subj = ResourceAttrs {
         subject: Some("pseudo-x".into()),
+        retention: None,
         ..rec.clone()
     };
     let d = a.decide(&content(
@@ -937,6 +942,24 @@ when { principal.on_behalf_of == "mallory" };
         deny(d),
         DenyReason::Forbidden {
             policy_ids: vec!["no-subject-x".into()]
+        }
+    );
+    let pension = ResourceAttrs {
+        retention: Some("pension-career".into()),
+        ..rec.clone()
+    };
+    let d = a.decide(&content(
+        &alice,
+        Action::Read,
+        &pension,
+        Some("x"),
+        Some("own-records"),
+        DAY,
+    ));
+    assert_eq!(
+        deny(d),
+        DenyReason::Forbidden {
+            policy_ids: vec!["pension-careers-not-read".into()]
         }
     );
     let app = program("app", Some("mallory"), &["case-handler"], "sensitive");
@@ -1017,6 +1040,7 @@ fn deny_reasons_carry_no_personal_data() {
             let rec = ResourceAttrs {
                 record_id: Some(secret.into()),
                 subject: Some(secret.into()),
+                retention: None,
                 ..ResourceAttrs::record("c4", class)
             };
             for lb in [

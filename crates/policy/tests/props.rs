@@ -87,6 +87,7 @@ fn resource() -> impl Strategy<Value = ResourceAttrs> {
             classification,
             record_id: Some("rec-1".into()),
             subject: Some("pseudo-1".into()),
+            retention: Some("default".into()),
         })
 }
 

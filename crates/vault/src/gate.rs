@@ -81,6 +81,8 @@ pub struct Target<'a> {
     pub classification: Option<&'a str>,
     /// The subject's keyed pseudonym (never the number).
     pub subject: Option<&'a str>,
+    /// The record's retention class.
+    pub retention: Option<&'a str>,
     /// For a consultation's approval or run: who requested it.
     pub requester: Option<&'a str>,
 }

@@ -207,6 +207,7 @@ impl Vault {
             doc_type: Some(&req.doc_type),
             classification: Some(&req.classification),
             subject: Some(&subject),
+            retention: Some(&req.retention),
             requester: None,
         };
         let resource = Resource {

@@ -114,6 +114,7 @@ pub(crate) fn target_of(row: &RecordRow) -> Target<'_> {
         doc_type: Some(&row.doc_type),
         classification: Some(&row.classification),
         subject: Some(&row.subject_index),
+        retention: Some(&row.retention_class),
         requester: None,
     }
 }
