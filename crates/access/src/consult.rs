@@ -49,8 +49,6 @@ pub enum State {
         approved_by: String,
         /// When run.
         at: String,
-        /// Entries returned.
-        entries: u64,
     },
 }
 

@@ -603,52 +603,39 @@ impl Access {
             &mut e,
             json!({ "consultation": id, "from": from, "to": to }),
         );
-        let State::Approved { by, .. } = &c.state else {
+        let blocked = match &c.state {
+            State::Approved { .. } if from > to => Some(format!(
+                "--from {from} is after the end of the journal ({to})"
+            )),
+            State::Approved { .. } => None,
+            State::Requested => Some("it is not approved yet".to_owned()),
+            State::Refused { .. } => Some("it was refused".to_owned()),
+            State::Executed { .. } => {
+                Some("it was run already (a consultation runs once)".to_owned())
+            }
+        };
+        if let Some(why) = blocked {
+            // Permitted but not possible: still this request's one entry.
             e.outcome = Outcome::Failure;
+            Vault::add_details(&mut e, json!({ "refused": why }));
             vault.journal().append(&e)?;
             return Err(Error::Consultation(format!(
-                "consultation {id} cannot be run: {}",
-                match c.state {
-                    State::Requested => "it is not approved yet".to_owned(),
-                    State::Refused { .. } => "it was refused".to_owned(),
-                    _ => "it was run already (a consultation runs once)".to_owned(),
-                }
+                "consultation {id} cannot be run: {why}"
             )));
-        };
-        if from > to {
-            return Err(Error::invalid("--from", format!("{from} is after {to}")));
         }
-        // N-5.9.5: the consultation is in the journal before any entry is shown.
+        // N-5.9.5: the consultation is in the journal, and marked executed,
+        // before any entry is shown.
         vault.journal().append(&e)?;
-        let approved_by = by.clone();
         if let Some(item) = all.get_mut(id) {
-            item.state = State::Executed {
-                approved_by,
-                at: now(),
-                entries: 0,
-            };
+            if let State::Approved { by, .. } = &item.state {
+                item.state = State::Executed {
+                    approved_by: by.clone(),
+                    at: now(),
+                };
+            }
         }
         self.consultations_file().store(&all)?;
-        let records = match &c.scope.subject {
-            Some(p) => vault.records_of_subject(p)?.into_iter().collect(),
-            None => HashSet::new(),
-        };
-        let mut n = 0u64;
-        vault
-            .journal()
-            .read_entries(from, Some(to), |index, bytes| {
-                let entry: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
-                if c.scope.matches(&entry, &records) {
-                    n += 1;
-                    sink(index, bytes).map_err(|source| probant_journal::Error::Io {
-                        op: "write",
-                        path: "output".into(),
-                        source,
-                    })?;
-                }
-                Ok(())
-            })?;
-        Ok(n)
+        stream_scope(vault, &c.scope, (from, to), sink)
     }
 
     /// Consultations, for the DPO, approvers and auditors; journaled.
@@ -684,6 +671,35 @@ impl Access {
         vault.journal().append(&e)?;
         Ok(self.consultations()?.items)
     }
+}
+
+/// Passes each entry of `from..to` in `scope` to `sink`; returns how many.
+fn stream_scope(
+    vault: &Vault,
+    scope: &Scope,
+    (from, to): (u64, u64),
+    sink: &mut dyn FnMut(u64, &[u8]) -> std::io::Result<()>,
+) -> Result<u64, Error> {
+    let records = match &scope.subject {
+        Some(p) => vault.records_of_subject(p)?.into_iter().collect(),
+        None => HashSet::new(),
+    };
+    let mut n = 0u64;
+    vault
+        .journal()
+        .read_entries(from, Some(to), |index, bytes| {
+            let entry: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+            if scope.matches(&entry, &records) {
+                n += 1;
+                sink(index, bytes).map_err(|source| probant_journal::Error::Io {
+                    op: "write",
+                    path: "output".into(),
+                    source,
+                })?;
+            }
+            Ok(())
+        })?;
+    Ok(n)
 }
 
 fn state_name(s: &State) -> &'static str {
