@@ -1,10 +1,11 @@
-//! `probant-bench journal`: Probant's journal measured against this
+//! `probant-bench journal` (and `vault`, `bag`): Probant's journal measured against this
 //! machine's own limits in the same run (fio's fsync rate on the same
 //! filesystem, `openssl dgst -sha256` over the same number of bytes), as
 //! ratios. Timed assertions do not belong in tests; these figures go to
 //! BENCHMARKS.md.
 #![forbid(unsafe_code)]
 
+mod bag;
 mod vault;
 
 use std::path::{Path, PathBuf};
@@ -369,6 +370,14 @@ fn main() -> Result<()> {
             .unwrap_or_else(|| default.into())
     };
     let base = PathBuf::from(get("--dir", "bench-out"));
+    if args.get(1).map(String::as_str) == Some("bag") {
+        std::fs::create_dir_all(&base)?;
+        return bag::run(
+            &base,
+            get("--records", "10000").parse()?,
+            get("--kib", "100").parse()?,
+        );
+    }
     if args.get(1).map(String::as_str) == Some("vault") {
         std::fs::create_dir_all(&base)?;
         return vault::run(

@@ -16,7 +16,7 @@ use probant_vault::{Ctx, IngestRequest, Institution, Policy, RetentionClass, Vau
 
 use crate::{openssl_sha256_rate, percentile, run as sh};
 
-fn open_vault(dir: &Path) -> Result<Vault> {
+pub(crate) fn open_vault(dir: &Path) -> Result<Vault> {
     let key = dir.join("keys/bench.key");
     create_key_file(&key)?;
     let home = dir.join("home");
@@ -72,7 +72,7 @@ fn open_vault(dir: &Path) -> Result<Vault> {
     )?)
 }
 
-fn ctx() -> Ctx {
+pub(crate) fn ctx() -> Ctx {
     Ctx {
         actor: Actor {
             id: "bench".into(),
@@ -86,7 +86,7 @@ fn ctx() -> Ctx {
     }
 }
 
-fn request(source: PathBuf, n: usize) -> IngestRequest {
+pub(crate) fn request(source: PathBuf, n: usize) -> IngestRequest {
     IngestRequest {
         source,
         subject: "85073003328".into(),
@@ -100,7 +100,7 @@ fn request(source: PathBuf, n: usize) -> IngestRequest {
 
 /// Pseudo-random printable text (compressible data would flatter nothing
 /// here, but random bytes would not be a valid format).
-fn write_text(path: &Path, bytes: u64) -> Result<()> {
+pub(crate) fn write_text(path: &Path, bytes: u64) -> Result<()> {
     let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     let mut x = 0x9E37_79B9_7F4A_7C15u64;
     let mut line = Vec::with_capacity(1 << 16);

@@ -93,7 +93,12 @@ pub fn run(home: &Home, cmd: &JournalCmd, out: &Out) -> Result<i32> {
         JournalCmd::Proof { index, size } => proof(home, *index, *size, authz, out).map(|_| 0),
         JournalCmd::Consistency { from, to } => {
             let p = home.journal.consistency_proof(*from, *to)?;
-            record_audit(home, "journal.consistency", authz, json!({ "from": from, "to": to }))?;
+            record_audit(
+                home,
+                "journal.consistency",
+                authz,
+                json!({ "from": from, "to": to }),
+            )?;
             print_doc(&p, out).map(|_| 0)
         }
         JournalCmd::Verify => verify(home, authz, out),

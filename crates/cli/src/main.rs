@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod access_cmd;
+mod bag_cmd;
 mod config;
 mod home;
 mod init;
@@ -105,14 +106,35 @@ enum Cmd {
         #[command(subcommand)]
         cmd: access_cmd::AccessCmd,
     },
-    /// Check an inclusion or consistency proof offline.
+    /// Check an inclusion or consistency proof offline (and a `prove` document's record).
     VerifyProof {
         /// The proof document (JSON).
         file: PathBuf,
         /// The log's verifier key file (default: <home>/journal/vkey).
         #[arg(long)]
         vkey: Option<PathBuf>,
+        /// For a `prove` document: also check that this file is the record's content.
+        #[arg(long)]
+        content: Option<PathBuf>,
     },
+    /// Export records, their metadata, journal entries and proofs as a BagIt bag (contract 4).
+    Export(bag_cmd::ExportArgs),
+    /// Check an export bag offline: fixity, each record against its journal entry, the proofs
+    /// and the checkpoint signature (needs no home).
+    VerifyBag {
+        /// The bag's directory.
+        dir: PathBuf,
+        /// The journal's verifier key, obtained independently (default: the bag's own).
+        #[arg(long)]
+        vkey: Option<PathBuf>,
+    },
+    /// One record's evidence as one JSON document: metadata (no identifiers in clear), digest,
+    /// its journal entry, inclusion proof and signed checkpoint (contract 5).
+    Prove(bag_cmd::ProveArgs),
+    /// Bring the records of an export bag into this home, ids and versions kept (AR-19).
+    Import(bag_cmd::ImportArgs),
+    /// Convert records to another format as new versions, provably lossless (AR-16, AR-20.12).
+    Migrate(bag_cmd::MigrateArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -145,7 +167,22 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             journal_cmd::validate(cmd)?;
             with_home(&cli, &access, "journal", |h| journal_cmd::run(h, cmd, &out))
         }
-        Cmd::VerifyProof { file, vkey } => verify_proof::run(file, vkey.as_ref(), &cli.home, &out),
+        Cmd::VerifyProof {
+            file,
+            vkey,
+            content,
+        } => verify_proof::run(file, vkey.as_ref(), content.as_deref(), &cli.home, &out),
+        Cmd::VerifyBag { dir, vkey } => bag_cmd::verify_bag_cmd(dir, vkey.as_ref(), &out),
+        Cmd::Export(a) => with_home(&cli, &access, "record.export", |h| {
+            bag_cmd::export(h, a, &out)
+        }),
+        Cmd::Prove(a) => with_home(&cli, &access, "record.show", |h| bag_cmd::prove(h, a, &out)),
+        Cmd::Import(a) => with_home(&cli, &access, "record.import", |h| {
+            bag_cmd::import(h, a, &out)
+        }),
+        Cmd::Migrate(a) => with_home(&cli, &access, "record.migrate", |h| {
+            bag_cmd::migrate(h, a, &out)
+        }),
         Cmd::Keys {
             cmd: KeysCmd::Rotate { retire_old },
         } => with_home(&cli, &access, "key.rotate", |h| {

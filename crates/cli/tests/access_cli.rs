@@ -46,7 +46,10 @@ fn ingest(sb: &Sandbox, home: &Path, classification: &str) -> String {
         ],
     );
     r.assert_ok();
-    single_json_line(&r.stdout)["id"].as_str().unwrap().to_owned()
+    single_json_line(&r.stdout)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 fn add_user(sb: &Sandbox, home: &Path, id: &str, extra: &[&str]) -> Value {
@@ -60,7 +63,14 @@ fn get(sb: &Sandbox, home: &Path, id: &str, extra: &[&str]) -> (common::Run, Pat
     let r = sb.at(
         home,
         &[
-            &["get", id, "-o", out.to_str().unwrap(), "--purpose", "benefit check"][..],
+            &[
+                "get",
+                id,
+                "-o",
+                out.to_str().unwrap(),
+                "--purpose",
+                "benefit check",
+            ][..],
             extra,
         ]
         .concat(),
@@ -99,10 +109,27 @@ fn unregistered_actors_get_nothing_and_their_refusal_is_journaled() {
 #[test]
 fn a_credential_authenticates_only_its_own_user() {
     let (sb, home) = ready();
-    let doc = add_user(&sb, &home, "carol", &["--role", "case-handler", "--clearance", "internal"]);
+    let doc = add_user(
+        &sb,
+        &home,
+        "carol",
+        &["--role", "case-handler", "--clearance", "internal"],
+    );
     let carol_cred = doc["credential"].as_str().unwrap().to_owned();
-    assert!(!Path::new(&carol_cred).starts_with(&home), "outside the home");
-    let r = sb.at(&home, &["--credential", &carol_cred, "search", "--type", "attestation"]);
+    assert!(
+        !Path::new(&carol_cred).starts_with(&home),
+        "outside the home"
+    );
+    let r = sb.at(
+        &home,
+        &[
+            "--credential",
+            &carol_cred,
+            "search",
+            "--type",
+            "attestation",
+        ],
+    );
     r.assert_fails_with("is not \"alice\"'s credential for this home");
     sb.at(&home, &["--as", "carol", "search", "--type", "attestation"])
         .assert_ok();
@@ -119,15 +146,41 @@ fn a_credential_authenticates_only_its_own_user() {
 #[test]
 fn only_administrators_register_users() {
     let (sb, home) = ready();
-    add_user(&sb, &home, "carol", &["--role", "case-handler", "--clearance", "internal"]);
+    add_user(
+        &sb,
+        &home,
+        "carol",
+        &["--role", "case-handler", "--clearance", "internal"],
+    );
     let r = sb.at(
         &home,
-        &["--as", "carol", "users", "add", "eve", "--role", "administrator", "--clearance", "sensitive"],
+        &[
+            "--as",
+            "carol",
+            "users",
+            "add",
+            "eve",
+            "--role",
+            "administrator",
+            "--clearance",
+            "sensitive",
+        ],
     );
     r.assert_fails_with("access denied (not-permitted)");
     sb.at(&home, &["--as", "eve", "search"])
         .assert_fails_with("not registered");
-    let bad = sb.at(&home, &["users", "add", "frank", "--role", "case-handler", "--clearance", "top-secret"]);
+    let bad = sb.at(
+        &home,
+        &[
+            "users",
+            "add",
+            "frank",
+            "--role",
+            "case-handler",
+            "--clearance",
+            "top-secret",
+        ],
+    );
     bad.assert_fails_with("--clearance: unknown level \"top-secret\"");
     let r = sb.at(&home, &["users", "list", "--json"]);
     r.assert_ok();
@@ -143,13 +196,25 @@ fn only_administrators_register_users() {
 fn clearance_below_the_classification_is_refused() {
     let (sb, home) = ready();
     let id = ingest(&sb, &home, "confidential");
-    add_user(&sb, &home, "carol", &["--role", "case-handler", "--clearance", "internal"]);
+    add_user(
+        &sb,
+        &home,
+        "carol",
+        &["--role", "case-handler", "--clearance", "internal"],
+    );
     let (r, out) = get(&sb, &home, &id, &["--as", "carol"]);
     r.assert_fails_with("access denied (clearance-too-low)");
     assert!(!out.exists());
-    let r = sb.at(&home, &["--as", "carol", "search", "--subject", NISS, "--json"]);
+    let r = sb.at(
+        &home,
+        &["--as", "carol", "search", "--subject", NISS, "--json"],
+    );
     r.assert_ok();
-    assert!(r.stdout.is_empty(), "withheld from the results: {}", r.stdout);
+    assert!(
+        r.stdout.is_empty(),
+        "withheld from the results: {}",
+        r.stdout
+    );
 }
 
 /// N-5.9.6: a program acts only for a registered natural person; the
@@ -158,13 +223,39 @@ fn clearance_below_the_classification_is_refused() {
 fn programs_act_only_on_behalf_of_a_registered_person() {
     let (sb, home) = ready();
     let id = ingest(&sb, &home, "internal");
-    add_user(&sb, &home, "app-1", &["--program", "--role", "case-handler", "--clearance", "sensitive"]);
-    add_user(&sb, &home, "dave", &["--role", "case-handler", "--clearance", "confidential"]);
+    add_user(
+        &sb,
+        &home,
+        "app-1",
+        &[
+            "--program",
+            "--role",
+            "case-handler",
+            "--clearance",
+            "sensitive",
+        ],
+    );
+    add_user(
+        &sb,
+        &home,
+        "dave",
+        &["--role", "case-handler", "--clearance", "confidential"],
+    );
     let (r, _) = get(&sb, &home, &id, &["--as", "app-1"]);
     r.assert_fails_with("access denied (no-on-behalf-of)");
-    let (r, _) = get(&sb, &home, &id, &["--as", "app-1", "--on-behalf-of", "ghost"]);
+    let (r, _) = get(
+        &sb,
+        &home,
+        &id,
+        &["--as", "app-1", "--on-behalf-of", "ghost"],
+    );
     r.assert_fails_with("access denied (on-behalf-of-unknown)");
-    let (r, out) = get(&sb, &home, &id, &["--as", "app-1", "--on-behalf-of", "dave"]);
+    let (r, out) = get(
+        &sb,
+        &home,
+        &id,
+        &["--as", "app-1", "--on-behalf-of", "dave"],
+    );
     r.assert_ok();
     assert!(out.exists());
     let (r, _) = get(&sb, &home, &id, &["--on-behalf-of", "dave"]);
@@ -172,8 +263,7 @@ fn programs_act_only_on_behalf_of_a_registered_person() {
     let read = sb
         .entries(&home)
         .into_iter()
-        .filter(|e| e["action"] == "record.read")
-        .last()
+        .rfind(|e| e["action"] == "record.read")
         .unwrap();
     assert_eq!(read["actor"]["id"], "app-1");
     assert_eq!(read["actor"]["kind"], "program");
@@ -200,7 +290,10 @@ fn legal_bases_are_applied_as_a_new_policy_version() {
     ]);
     let file = sb.write("bases.json", &bases.to_string());
     let file = file.to_str().unwrap();
-    let r = sb.at(&home, &["policy", "validate", "--legal-bases", file, "--json"]);
+    let r = sb.at(
+        &home,
+        &["policy", "validate", "--legal-bases", file, "--json"],
+    );
     r.assert_ok();
     let candidate = single_json_line(&r.stdout)["candidate_hash"].clone();
     let r = sb.at(&home, &["policy", "apply", "--legal-bases", file, "--json"]);
@@ -211,18 +304,38 @@ fn legal_bases_are_applied_as_a_new_policy_version() {
     assert_eq!(change["old_hash"], v1["hash"]);
     let (r, _) = get(&sb, &home, &id, &["--legal-basis", "22/123"]);
     r.assert_ok();
-    let broken = sb.write("broken.cedar", "permit (principal, action, resource) when { nope };");
-    sb.at(&home, &["policy", "apply", "--policies", broken.to_str().unwrap()])
-        .assert_fails_with("the policy does not validate");
-    add_user(&sb, &home, "carol", &["--role", "case-handler", "--clearance", "internal"]);
-    sb.at(&home, &["--as", "carol", "policy", "apply", "--legal-bases", file])
-        .assert_fails_with("access denied (not-permitted)");
+    let broken = sb.write(
+        "broken.cedar",
+        "permit (principal, action, resource) when { nope };",
+    );
+    sb.at(
+        &home,
+        &["policy", "apply", "--policies", broken.to_str().unwrap()],
+    )
+    .assert_fails_with("the policy does not validate");
+    add_user(
+        &sb,
+        &home,
+        "carol",
+        &["--role", "case-handler", "--clearance", "internal"],
+    );
+    sb.at(
+        &home,
+        &["--as", "carol", "policy", "apply", "--legal-bases", file],
+    )
+    .assert_fails_with("access denied (not-permitted)");
     let entries = sb.entries(&home);
-    let applied: Vec<&Value> = entries.iter().filter(|e| e["action"] == "policy.apply").collect();
+    let applied: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["action"] == "policy.apply")
+        .collect();
     assert_eq!(applied.len(), 1);
     assert_eq!(applied[0]["details"]["old_hash"], v1["hash"]);
     assert_eq!(applied[0]["details"]["new_hash"], candidate);
-    let read = entries.iter().filter(|e| e["action"] == "record.read").last().unwrap();
+    let read = entries
+        .iter()
+        .rfind(|e| e["action"] == "record.read")
+        .unwrap();
     assert_eq!(read["legal_basis"], "22/123");
     assert!(entries.iter().any(|e| e["action"] == "authz.deny"
         && e["details"]["requested"] == "policy.apply"
@@ -235,22 +348,60 @@ fn legal_bases_are_applied_as_a_new_policy_version() {
 #[test]
 fn a_refused_consultation_cannot_run() {
     let (sb, home) = ready();
-    let r = sb.at(&home, &["consult", "request", "--reason", "audit", "--since", "2026-01-01", "--json"]);
+    let r = sb.at(
+        &home,
+        &[
+            "consult",
+            "request",
+            "--reason",
+            "audit",
+            "--since",
+            "2026-01-01",
+            "--json",
+        ],
+    );
     r.assert_ok();
-    let id = single_json_line(&r.stdout)["id"].as_str().unwrap().to_owned();
-    sb.at(&home, &["--as", APPROVER, "consult", "refuse", &id, "--reason", "scope too wide"])
-        .assert_ok();
+    let id = single_json_line(&r.stdout)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sb.at(
+        &home,
+        &[
+            "--as",
+            APPROVER,
+            "consult",
+            "refuse",
+            &id,
+            "--reason",
+            "scope too wide",
+        ],
+    )
+    .assert_ok();
     sb.at(&home, &["consult", "run", &id])
         .assert_fails_with("it was refused");
-    sb.at(&home, &["--as", APPROVER, "consult", "request", "--reason", "x"])
-        .assert_fails_with("access denied (not-permitted)");
+    sb.at(
+        &home,
+        &["--as", APPROVER, "consult", "request", "--reason", "x"],
+    )
+    .assert_fails_with("access denied (not-permitted)");
     let r = sb.at(&home, &["--as", APPROVER, "consult", "list", "--json"]);
     r.assert_ok();
     let list = json_lines(&r.stdout);
     assert_eq!(list[0]["state"], "refused");
     assert_eq!(list[0]["reason"], "audit");
-    sb.at(&home, &["consult", "request", "--reason", "x", "--since", "2026-13-01"])
-        .assert_fails_with("--since: expected a date YYYY-MM-DD");
+    sb.at(
+        &home,
+        &[
+            "consult",
+            "request",
+            "--reason",
+            "x",
+            "--since",
+            "2026-13-01",
+        ],
+    )
+    .assert_fails_with("--since: expected a date YYYY-MM-DD");
 }
 
 /// GDPR art. 15 via contract 7: "who accessed the data of person X", by
@@ -259,24 +410,70 @@ fn a_refused_consultation_cannot_run() {
 fn the_dpo_report_names_who_accessed_a_person_s_data() {
     let (sb, home) = ready();
     let id = ingest(&sb, &home, "internal");
-    add_user(&sb, &home, "app-1", &["--program", "--role", "case-handler", "--clearance", "sensitive"]);
-    add_user(&sb, &home, "dave", &["--role", "case-handler", "--clearance", "confidential"]);
-    get(&sb, &home, &id, &["--as", "app-1", "--on-behalf-of", "dave"]).0.assert_ok();
-    let r = sb.at(&home, &["consult", "request", "--reason", "art. 15 request", "--subject", NISS, "--json"]);
+    add_user(
+        &sb,
+        &home,
+        "app-1",
+        &[
+            "--program",
+            "--role",
+            "case-handler",
+            "--clearance",
+            "sensitive",
+        ],
+    );
+    add_user(
+        &sb,
+        &home,
+        "dave",
+        &["--role", "case-handler", "--clearance", "confidential"],
+    );
+    get(
+        &sb,
+        &home,
+        &id,
+        &["--as", "app-1", "--on-behalf-of", "dave"],
+    )
+    .0
+    .assert_ok();
+    let r = sb.at(
+        &home,
+        &[
+            "consult",
+            "request",
+            "--reason",
+            "art. 15 request",
+            "--subject",
+            NISS,
+            "--json",
+        ],
+    );
     r.assert_ok();
-    let c = single_json_line(&r.stdout)["id"].as_str().unwrap().to_owned();
-    sb.at(&home, &["--as", APPROVER, "consult", "approve", &c]).assert_ok();
+    let c = single_json_line(&r.stdout)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sb.at(&home, &["--as", APPROVER, "consult", "approve", &c])
+        .assert_ok();
     let r = sb.at(&home, &["consult", "run", &c, "--report", "--json"]);
     r.assert_ok();
     let lines = json_lines(&r.stdout);
-    let read = lines.iter().find(|l| l["action"] == "record.read").expect("the read");
+    let read = lines
+        .iter()
+        .find(|l| l["action"] == "record.read")
+        .expect("the read");
     assert_eq!(read["actor"], "app-1");
     assert_eq!(read["on_behalf_of"], "dave");
     assert_eq!(read["purpose"], "benefit check");
     assert_eq!(read["legal_basis"], "own-records");
     assert_eq!(read["record"], id.as_str());
-    assert!(lines.iter().any(|l| l["action"] == "record.ingest" && l["actor"] == ACTOR));
-    assert!(!r.stdout.contains(NISS), "the report never shows the number");
+    assert!(lines
+        .iter()
+        .any(|l| l["action"] == "record.ingest" && l["actor"] == ACTOR));
+    assert!(
+        !r.stdout.contains(NISS),
+        "the report never shows the number"
+    );
 }
 
 /// CC-8: `access report --json` lists legal bases, roles, categories and
@@ -301,7 +498,12 @@ fn access_report_lists_who_may_access_what() {
 #[test]
 fn keys_and_audits_need_their_roles() {
     let (sb, home) = ready();
-    add_user(&sb, &home, "carol", &["--role", "case-handler", "--clearance", "sensitive"]);
+    add_user(
+        &sb,
+        &home,
+        "carol",
+        &["--role", "case-handler", "--clearance", "sensitive"],
+    );
     for cmd in [
         &["keys", "rotate"][..],
         &["verify"],

@@ -11,11 +11,15 @@ use probant_verify::{
 use crate::store::TileStore;
 use crate::Error;
 
-/// Subtree hashes of the tree of `size`, read from tiles (cached per proof).
+/// Subtree hashes of the tree of `size`, read from tiles (cached for as
+/// long as the value lives: one proof, or a batch of proofs).
 pub struct TileHashes<'a> {
     store: &'a TileStore,
     size: u64,
     cache: HashMap<(u8, u64), Vec<Hash>>,
+    /// Subtrees of a height between tile levels, hashed from a tile's
+    /// span: proofs of nearby entries share most of them.
+    roots: HashMap<(u32, u64), Hash>,
 }
 
 impl<'a> TileHashes<'a> {
@@ -25,6 +29,7 @@ impl<'a> TileHashes<'a> {
             store,
             size,
             cache: HashMap::new(),
+            roots: HashMap::new(),
         }
     }
 
@@ -44,6 +49,9 @@ impl SubtreeSource for TileHashes<'_> {
     type Error = Error;
 
     fn subtree(&mut self, height: u32, index: u64) -> Result<Hash, Error> {
+        if let Some(root) = self.roots.get(&(height, index)) {
+            return Ok(*root);
+        }
         let level = (height / TILE_HEIGHT) as u8;
         let r = height % TILE_HEIGHT;
         let first = index << r;
@@ -54,7 +62,12 @@ impl SubtreeSource for TileHashes<'_> {
             .ok_or_else(|| Error::Corrupt {
                 what: format!("tile {level}/{tile_index} too short"),
             })?;
-        Ok(if r == 0 { span[0] } else { perfect_root(span) })
+        if r == 0 {
+            return Ok(span[0]);
+        }
+        let root = perfect_root(span);
+        self.roots.insert((height, index), root);
+        Ok(root)
     }
 }
 

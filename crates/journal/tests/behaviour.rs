@@ -194,6 +194,29 @@ fn indexes_and_sizes_outside_the_tree_are_refused() {
     ));
 }
 
+/// A batch of proofs (an export's) is exactly the proofs one by one, in
+/// the order asked, across bundle boundaries and at an older size; an index
+/// outside the tree refuses the whole batch.
+#[test]
+fn batch_inclusion_proofs_equal_single_ones() {
+    let fx = Fixture::new();
+    let j = journal_with(&fx, 600);
+    let size = j.latest().size;
+    let indexes = [599, 0, 255, 256, 257, 1, 511, 512, 300, 300];
+    let batch = j.inclusion_proofs(&indexes, Some(size)).unwrap();
+    for (i, p) in indexes.iter().zip(&batch) {
+        assert_eq!(*p, j.inclusion_proof(*i, Some(size)).unwrap());
+    }
+    j.append(&event("record.read", "later")).unwrap();
+    j.sync().unwrap();
+    let old = j.inclusion_proofs(&[3], Some(size)).unwrap();
+    assert_eq!(old[0], j.inclusion_proof(3, Some(size)).unwrap());
+    assert!(matches!(
+        j.inclusion_proofs(&[3, size + 1], None),
+        Err(Error::OutOfRange { .. })
+    ));
+}
+
 #[test]
 fn an_oversized_event_is_refused_without_consuming_an_index() {
     let fx = Fixture::new();

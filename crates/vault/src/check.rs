@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use probant_catalog::RecordRow;
+use probant_verify::bag::CONTENT_ACTIONS;
 use serde_json::Value;
 
 use crate::read::{check_digest, copy_hashing};
@@ -163,7 +164,10 @@ impl Vault {
         let checks: [(&str, bool); 7] = [
             (
                 "action",
-                v["action"] == "record.ingest" && v["outcome"] == "success",
+                v["action"]
+                    .as_str()
+                    .is_some_and(|a| CONTENT_ACTIONS.contains(&a))
+                    && v["outcome"] == "success",
             ),
             ("record", res["record"] == row.record_id.as_str()),
             ("version", res["version"] == row.version),
@@ -186,7 +190,7 @@ impl Vault {
             .collect();
         if !differing.is_empty() {
             report.problems.push(format!(
-                "{name}: the catalog row differs from its ingest entry {} in: {}",
+                "{name}: the catalog row differs from the journal entry {} that stored it, in: {}",
                 row.journal_index,
                 differing.join(", ")
             ));
@@ -222,12 +226,19 @@ impl Vault {
         let mut count = 0u64;
         self.journal.read_entries(0, None, |index, e| {
             count += 1;
-            if !e.windows(15).any(|w| w == b"\"record.ingest\"") {
+            // Cheap filter before parsing: a content action is quoted in it.
+            if !e.windows(8).any(|w| w == b"\"record.") {
                 return Ok(());
             }
             let Ok(v) = serde_json::from_slice::<Value>(e) else {
                 return Ok(());
             };
+            if !v["action"]
+                .as_str()
+                .is_some_and(|a| CONTENT_ACTIONS.contains(&a))
+            {
+                return Ok(());
+            }
             let key = (
                 v["resource"]["record"]
                     .as_str()
@@ -247,7 +258,7 @@ impl Vault {
         for (index, key) in ingested {
             if !known.contains(&key) && !withdrawn.contains(&key) {
                 report.problems.push(format!(
-                    "journal entry {index} records the ingest of record {} version {}, but the catalog has no such row",
+                    "journal entry {index} records the storing of record {} version {}, but the catalog has no such row",
                     key.0, key.1
                 ));
             }

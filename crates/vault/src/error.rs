@@ -53,6 +53,38 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// An export bag does not verify (`probant_verify::bag::verify_bag`);
+    /// nothing was imported. Each problem names its file and says what is
+    /// wrong without quoting content (DESIGN contract 4).
+    #[error("the bag does not verify ({} problem(s)):\n  {}", .problems.len(), .problems.join("\n  "))]
+    BagInvalid {
+        /// Every problem, one line each.
+        problems: Vec<String>,
+    },
+    /// The record version is present already (an import keeps ids and
+    /// versions, so it never overwrites nor renumbers).
+    #[error("record {record} version {version} exists already in this home")]
+    Exists {
+        /// The record id.
+        record: String,
+        /// The version.
+        version: u32,
+    },
+    /// A format migration was refused (lossy and not allowed, unsupported)
+    /// or failed its own checks; nothing was stored and the source version
+    /// is untouched (AR-16, AR-20.12).
+    #[error("record {record} version {version}: {source}")]
+    Migration {
+        /// The record id.
+        record: String,
+        /// The source version.
+        version: u32,
+        /// Why.
+        source: probant_formats::FormatError,
+    },
+    /// Stopped at the caller's request (e.g. Ctrl-C): nothing was delivered.
+    #[error("interrupted: nothing was delivered")]
+    Interrupted,
     /// The journal refused or failed (fail closed: nothing is returned).
     #[error(transparent)]
     Journal(#[from] probant_journal::Error),

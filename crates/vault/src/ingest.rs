@@ -70,11 +70,57 @@ pub struct Ingested {
 }
 
 /// A request whose content is stored, ready to be recorded.
-struct Staged {
-    row: RecordRow,
-    event: Event,
-    blob: BlobKey,
-    result: Ingested,
+pub(crate) struct Staged {
+    pub(crate) row: RecordRow,
+    pub(crate) event: Event,
+    pub(crate) blob: BlobKey,
+    pub(crate) result: Ingested,
+}
+
+/// Where a version is stored and how it came to be: its id, number and
+/// predecessor, its provenance, and the file name kept (sealed) with it.
+pub(crate) struct Placement {
+    pub(crate) record_id: String,
+    pub(crate) version: u32,
+    pub(crate) previous: Option<u32>,
+    pub(crate) provenance: serde_json::Value,
+    pub(crate) source_name: Option<String>,
+}
+
+/// One version to store: its metadata (already checked), where it goes,
+/// and its content: the file `req.source`, or `bytes` when given.
+pub(crate) struct NewVersion<'a> {
+    pub(crate) req: &'a IngestRequest,
+    pub(crate) checked: &'a Checked,
+    pub(crate) at: Placement,
+    pub(crate) bytes: Option<&'a [u8]>,
+}
+
+/// What a stage's `finish` may return: another content-storing action
+/// (`record.import`, `record.migrate`) and details to add to its entry.
+pub(crate) type Relabel = Option<(&'static str, serde_json::Value)>;
+
+/// Runs `f` on each item on up to 16 threads; results in item order. Each
+/// content is synced to disk before it counts, and concurrent syncs overlap
+/// (small records are bound by sync latency, not CPU).
+pub(crate) fn on_threads<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
+    let threads = items.len().clamp(1, 16);
+    let per = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(per)
+            .map(|chunk| s.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part),
+                // A panic is re-raised rather than turned into fewer results.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
 }
 
 impl Vault {
@@ -134,7 +180,10 @@ impl Vault {
     }
 
     /// Records a staged batch; results in request order.
-    fn commit(&self, outcomes: Vec<Result<Staged, Error>>) -> Vec<Result<Ingested, Error>> {
+    pub(crate) fn commit(
+        &self,
+        outcomes: Vec<Result<Staged, Error>>,
+    ) -> Vec<Result<Ingested, Error>> {
         let mut results: Vec<Option<Result<Ingested, Error>>> =
             (0..outcomes.len()).map(|_| None).collect();
         let mut staged = Vec::new();
@@ -169,7 +218,7 @@ impl Vault {
     /// Journals then catalogs the staged records. If the catalog refuses
     /// after the journal accepted, the journal gets a failure entry per
     /// record, so it never claims a record that does not exist.
-    fn record(&self, staged: &mut [(usize, Staged)]) -> Result<(), Error> {
+    pub(crate) fn record(&self, staged: &mut [(usize, Staged)]) -> Result<(), Error> {
         if staged.is_empty() {
             return Ok(());
         }
@@ -237,24 +286,68 @@ impl Vault {
         grant: &Grant,
     ) -> Result<Staged, Error> {
         let (record_id, version, previous) = self.next_version(req)?;
-        let blob = BlobKey::new(&blob_key(&record_id, version))?;
+        let version_of = Placement {
+            record_id,
+            version,
+            previous,
+            provenance: json!({ "event": if previous.is_some() { "new-version" } else { "capture" }, "previous_version": previous }),
+            source_name: req
+                .source
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
+        };
+        let new = NewVersion {
+            req,
+            checked: &checked,
+            at: version_of,
+            bytes: None,
+        };
+        self.stage_version(ctx, grant, new, &mut |_| Ok(None))
+    }
+
+    /// Stores one version's content (the file `req.source`, or `bytes` when
+    /// given) hashed and encrypted in one pass under a new data key, then
+    /// builds its catalog row and journal event. `finish` may adjust the row
+    /// (metadata kept from elsewhere, a digest to compare) and name another
+    /// content-storing action with its details; the metadata digest in the
+    /// event is computed after it. On any error the content is deleted.
+    pub(crate) fn stage_version(
+        &self,
+        ctx: &Ctx,
+        grant: &Grant,
+        new: NewVersion<'_>,
+        finish: &mut dyn FnMut(&mut RecordRow) -> Result<Relabel, Error>,
+    ) -> Result<Staged, Error> {
+        let NewVersion {
+            req,
+            checked,
+            at,
+            bytes,
+        } = new;
+        let blob = BlobKey::new(&blob_key(&at.record_id, at.version))?;
         let key = DataKey::generate();
-        let (summary, ident) = self.store_content(&req.source, &blob, &key)?;
+        let (summary, ident) = match bytes {
+            None => self.store_content(&req.source, &blob, &key)?,
+            Some(bytes) => self.store_bytes(&req.source, bytes, &blob, &key)?,
+        };
         let stored = (|| {
             let wrapped = self
                 .ring()
-                .wrap_data_key(&key, &key_aad(&record_id, version))?;
+                .wrap_data_key(&key, &key_aad(&at.record_id, at.version))?;
             let content = Content {
-                record_id: &record_id,
-                version,
-                previous,
+                at: &at,
                 summary: &summary,
                 format: &ident,
                 blob: &blob,
                 wrapped,
             };
-            let row = self.build_row(req, &checked, content)?;
-            let event = self.ingest_event(ctx, grant, &row, &ident)?;
+            let mut row = self.build_row(req, checked, content)?;
+            let action = finish(&mut row)?;
+            let mut event = self.ingest_event(ctx, grant, &row, &ident)?;
+            if let Some((action, details)) = action {
+                event.action = action.into();
+                Self::add_details(&mut event, details);
+            }
             Ok::<_, Error>((row, event))
         })();
         let (row, event) = match stored {
@@ -266,8 +359,8 @@ impl Vault {
         };
         let result = Ingested {
             source: req.source.clone(),
-            record_id,
-            version,
+            record_id: at.record_id,
+            version: at.version,
             sha256: row.sha256.clone(),
             size: row.size,
             pronom: ident.pronom.clone(),
@@ -288,24 +381,7 @@ impl Vault {
     /// synced to disk before it counts, and concurrent syncs overlap (small
     /// records are bound by sync latency, not CPU).
     fn stage_all(&self, ctx: &Ctx, reqs: &[IngestRequest]) -> Vec<Result<Staged, Error>> {
-        let threads = reqs.len().clamp(1, 16);
-        let per = reqs.len().div_ceil(threads).max(1);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = reqs
-                .chunks(per)
-                .map(|chunk| {
-                    s.spawn(move || chunk.iter().map(|r| self.stage(ctx, r)).collect::<Vec<_>>())
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        vec![Err(Error::invalid("ingest", "a worker thread panicked"))]
-                    })
-                })
-                .collect()
-        })
+        on_threads(reqs, &|r| self.stage(ctx, r))
     }
 
     fn next_version(&self, req: &IngestRequest) -> Result<(String, u32, Option<u32>), Error> {
@@ -344,6 +420,24 @@ impl Vault {
         };
         // On error the unfinished writer is dropped: nothing is stored.
         let ident = outcome?;
+        let (writer, summary) = enc.finish()?;
+        writer.finish()?;
+        Ok((summary, ident))
+    }
+
+    /// Content already in memory (a migration's output): validated, then
+    /// hashed and encrypted into the blob store. `name` only labels errors.
+    fn store_bytes(
+        &self,
+        name: &Path,
+        bytes: &[u8],
+        blob: &BlobKey,
+        key: &DataKey,
+    ) -> Result<(StreamSummary, Format), Error> {
+        let ident = self.validate(name, bytes)?;
+        let writer = self.blobs.create(blob)?;
+        let mut enc = EncryptingWriter::new(key, writer)?;
+        enc.write_all(bytes).map_err(Error::io(name))?;
         let (writer, summary) = enc.finish()?;
         writer.finish()?;
         Ok((summary, ident))
@@ -467,9 +561,7 @@ pub(crate) const ORIGINAL_ID: &str = "original_id";
 
 /// What storing the content produced.
 struct Content<'a> {
-    record_id: &'a str,
-    version: u32,
-    previous: Option<u32>,
+    at: &'a Placement,
     summary: &'a StreamSummary,
     format: &'a Format,
     blob: &'a BlobKey,
@@ -483,11 +575,11 @@ impl Vault {
         checked: &Checked,
         c: Content<'_>,
     ) -> Result<RecordRow, Error> {
-        let (id, v) = (c.record_id, c.version);
+        let (id, v) = (c.at.record_id.as_str(), c.at.version);
         let mut meta = req.meta.clone();
-        if let Some(name) = req.source.file_name() {
+        if let Some(name) = &c.at.source_name {
             // File names often name the person: kept, but only encrypted.
-            meta.insert(SOURCE_NAME.into(), name.to_string_lossy().into_owned());
+            meta.insert(SOURCE_NAME.into(), name.clone());
         }
         // So may original ids built from paths (DESIGN contract 8): sealed
         // too, and searched through their blind index.
@@ -497,11 +589,14 @@ impl Vault {
         Ok(RecordRow {
             record_id: id.to_owned(),
             version: v,
-            previous_version: c.previous,
+            previous_version: c.at.previous,
             subject_index: self.subject_pseudonym(&checked.person),
             subject_sealed: self.seal_field(id, v, "subject", checked.person.expose().as_bytes()),
             doc_type: req.doc_type.clone(),
-            title_sealed: req.title.as_ref().map(|t| self.seal_field(id, v, "title", t.as_bytes())),
+            title_sealed: req
+                .title
+                .as_ref()
+                .map(|t| self.seal_field(id, v, "title", t.as_bytes())),
             original_id: self.original_id_index(&req.original_id),
             original_destroyed: None,
             created: format_date(checked.created),
@@ -514,20 +609,21 @@ impl Vault {
             retention_class: req.retention.clone(),
             retention_due: format_date(checked.due),
             legal_hold: false,
-            format: serde_json::to_string(c.format).map_err(|e| Error::invalid("format", e.to_string()))?,
+            format: serde_json::to_string(c.format)
+                .map_err(|e| Error::invalid("format", e.to_string()))?,
             size: c.summary.plaintext_len,
             sha256: probant_verify::hash::to_hex(&c.summary.sha256),
             blob_key: c.blob.as_str().to_owned(),
             kek_version: c.wrapped.kek_version,
             wrapped_key: c.wrapped.bytes.clone(),
             meta_sealed: Some(self.seal_field(id, v, "meta", &meta_json)),
-            provenance: json!({ "event": if c.previous.is_some() { "new-version" } else { "capture" }, "previous_version": c.previous }).to_string(),
+            provenance: c.at.provenance.to_string(),
             journal_index: 0,
         })
     }
 }
 
-fn now_micros() -> i64 {
+pub(crate) fn now_micros() -> i64 {
     use probant_journal::Clock;
     probant_journal::SystemClock.now_micros()
 }
@@ -546,7 +642,7 @@ pub(crate) struct Checked {
 }
 
 impl Vault {
-    fn check_request(&self, req: &IngestRequest) -> Result<Checked, Error> {
+    pub(crate) fn check_request(&self, req: &IngestRequest) -> Result<Checked, Error> {
         let person = probant_identifiers::parse_person(&req.subject)
             .map_err(|e| Error::invalid("--subject", e.to_string()))?;
         check_token("--type", &req.doc_type, 64)?;

@@ -19,10 +19,14 @@
 
 mod check;
 mod error;
+mod export;
 mod gate;
+mod import;
 mod ingest;
 mod keys;
+mod migrate;
 pub mod policy;
+mod prove;
 mod read;
 mod row;
 
@@ -35,9 +39,12 @@ use probant_journal::{Actor, Event, Journal, Outcome, Resource};
 
 pub use check::{VaultReport, VerifyScope};
 pub use error::Error;
+pub use export::{ExportReport, ExportedVersion, Selection};
 pub use gate::{Gate, Grant, Operation, Refusal, Target, Verdict};
+pub use import::{ImportReport, Imported};
 pub use ingest::{blob_key, IngestRequest, Ingested};
 pub use keys::Rotation;
+pub use migrate::Migrated;
 pub use policy::{Institution, Policy, RetentionClass};
 pub use read::{Read, RecordView, SearchRequest};
 

@@ -12,7 +12,8 @@
 //! parser takes bytes and rejects anything that is not exactly the format.
 //! The one exception is [`bag::DirBag`], which reads a bag from a directory
 //! so that an auditor can check one with this crate alone; the verifier
-//! itself reads through the [`bag::BagFiles`] trait.
+//! itself reads through the [`bag::BagFiles`] trait, hashing a bag's files
+//! on [`bag::HASH_THREADS`] scoped threads (std only).
 //! It does not decrypt anything: Probant's encrypted entry bundles are read by
 //! the `journal` crate, which hands plaintext to this one.
 //!

@@ -71,6 +71,16 @@ impl InclusionProof {
     /// the checkpoint's root. Returns the verified checkpoint.
     pub fn verify(&self, key: &VerifierKey) -> Result<Checkpoint, Error> {
         let cp = Checkpoint::verify(self.checkpoint.as_bytes(), key)?;
+        self.verify_under(&cp)?;
+        Ok(cp)
+    }
+
+    /// Everything [`InclusionProof::verify`] checks but the signature, given
+    /// `cp`, which the caller verified from **these exact `checkpoint`
+    /// bytes** under the key (e.g. a bag's one checkpoint, which all its
+    /// proofs carry): origin and size agreement, the leaf hash of `entry`,
+    /// and the path to `cp`'s root.
+    pub fn verify_under(&self, cp: &Checkpoint) -> Result<(), Error> {
         if cp.origin != self.origin {
             return Err(Error::mismatch(
                 "proof origin differs from the checkpoint's",
@@ -92,8 +102,7 @@ impl InclusionProof {
             &leaf,
             &decode_path(&self.inclusion)?,
             &cp.root,
-        )?;
-        Ok(cp)
+        )
     }
 }
 
