@@ -3,6 +3,7 @@
 # tool a user would otherwise use. Prints a Markdown table for BENCHMARKS.md.
 #   scripts/bench.sh journal [--seconds S] [--proof-entries N] [--phases 1,16,256,16async,256async,load,proofs]
 #   scripts/bench.sh vault [--gib G] [--small N]
+#   scripts/bench.sh bag [--records N] [--kib K]     (export and verify-bag vs openssl dgst)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v fio >/dev/null || { apt-get update -qq && apt-get install -y -qq fio; }
