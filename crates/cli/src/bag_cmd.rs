@@ -196,7 +196,7 @@ fn print_bag_report(dir: &Path, r: &BagReport) {
     };
     match (&r.checkpoint, r.is_valid()) {
         (Some(cp), true) => println!(
-            "valid bag: {} record version(s), each proven to be the content its journal entry recorded, in log \"{}\" at checkpoint {} (signature valid){key_note}",
+            "valid bag: {} record version(s), each proven to be the content its journal entry recorded, with the metadata its export entry committed to, in log \"{}\" at checkpoint {} (signature valid){key_note}",
             r.records.len(),
             cp.origin,
             cp.size

@@ -119,8 +119,9 @@ enum Cmd {
     },
     /// Export records, their metadata, journal entries and proofs as a BagIt bag (contract 4).
     Export(bag_cmd::ExportArgs),
-    /// Check an export bag offline: fixity, each record against its journal entry, the proofs
-    /// and the checkpoint signature (needs no home).
+    /// Check an export bag offline: fixity, each record against its journal entry, its
+    /// metadata against the export entry's digest, the proofs and the checkpoint signature
+    /// (needs no home).
     VerifyBag {
         /// The bag's directory.
         dir: PathBuf,

@@ -24,6 +24,8 @@ use common::{fails_unchanged, flip_byte, single_json_line, Run, Sandbox, ACTOR};
 use serde_json::{json, Value};
 
 const NISS: &str = "85073003328";
+/// Another valid national number (mod-97 check), for a tamperer to write.
+const OTHER_NISS: &str = "85073003427";
 /// What a refused command may change in a home: the lock, the write-ahead
 /// log of an opened journal, SQLite's transient files.
 const TRANSIENT: &[&str] = &[
@@ -350,6 +352,10 @@ fn round_trip_home_a_to_bag_to_home_b_ar_19_ar_20_12() {
         assert_eq!(va.len(), vb.len(), "{id}");
         for (x, y) in va.iter().zip(&vb) {
             assert_eq!(kept(x), kept(y), "record {id} changed on import");
+            assert!(
+                y.get("commitment_salt").is_none(),
+                "the salt became metadata"
+            );
             assert_eq!(y["provenance"]["event"], "import");
             let source = &y["provenance"]["source"];
             assert_eq!(source["origin"], report["origin"]);
@@ -361,7 +367,7 @@ fn round_trip_home_a_to_bag_to_home_b_ar_19_ar_20_12() {
     assert_verify_clean(&sb, &a);
     assert_verify_clean(&sb, &b);
     assert_import_entries(&sb, &b, &bag, &report);
-    assert_export_entries(&sb, &a, &report);
+    assert_export_entries(&sb, &a, &bag, &report);
     // The content reads back bit-identical from B.
     let out = sb.path("tiff-from-b");
     sb.at(&b, &["get", &ids[0], "-o", s(&out), "--purpose", "test"])
@@ -405,8 +411,10 @@ fn assert_import_entries(sb: &Sandbox, b: &Path, bag: &Path, report: &Value) {
 }
 
 /// One `record.export` entry per version, granted under the legal basis,
-/// with the export's id, all inside the bag's checkpoint.
-fn assert_export_entries(sb: &Sandbox, a: &Path, report: &Value) {
+/// with the export's id, all inside the bag's checkpoint; each commits to
+/// the exact bytes of its version's metadata.json (salted), and proof.json
+/// carries its inclusion proof as `export` (AR-19).
+fn assert_export_entries(sb: &Sandbox, a: &Path, bag: &Path, report: &Value) {
     let entries = sb.entries(a);
     let exports: Vec<(usize, &Value)> = entries
         .iter()
@@ -421,6 +429,21 @@ fn assert_export_entries(sb: &Sandbox, a: &Path, report: &Value) {
         assert_eq!(e["resource"]["record"], v["record_id"]);
         assert_eq!(*index as u64, v["export_entry"].as_u64().unwrap());
         assert!((*index as u64) < report["checkpoint_size"].as_u64().unwrap());
+        let dir = version_dir(
+            v["record_id"].as_str().unwrap(),
+            v["version"].as_u64().unwrap() as u32,
+        );
+        let metadata = read(&bag_path(bag, &format!("{dir}/metadata.json")));
+        assert_eq!(e["details"]["metadata_sha256"], sha256_hex(&metadata));
+        let salt = serde_json::from_slice::<Value>(&metadata).unwrap()["commitment_salt"].clone();
+        let salt = salt.as_str().expect("a commitment_salt");
+        let hex = |b: u8| matches!(b, b'0'..=b'9' | b'a'..=b'f');
+        assert!(salt.len() == 32 && salt.bytes().all(hex), "{salt}");
+        let proof: Value =
+            serde_json::from_slice(&read(&bag_path(bag, &format!("{dir}/proof.json")))).unwrap();
+        assert_eq!(proof["index"], v["stored_by"]);
+        assert_eq!(proof["export"]["index"], v["export_entry"]);
+        assert_eq!(proof["export"]["checkpoint"], proof["checkpoint"]);
     }
 }
 
@@ -533,6 +556,61 @@ fn edited_metadata_is_named_even_when_resealed() {
     t.refused(&bag, &[(&path, "altered")]);
     reseal(&bag);
     t.refused(&bag, &[(&path, "mismatch")]);
+}
+
+/// AR-19, N-5.11.13: the subject edited in metadata.json and the bag
+/// resealed (manifest-sha256.txt, tagmanifest-sha256.txt and Payload-Oxum
+/// recomputed). The Library of Congress validator accepts the bag, as any
+/// BagIt validator must: fixity proves the files unchanged since the last
+/// seal, not who sealed them. `verify-bag` refuses it, naming metadata.json:
+/// the file is not the one the sender's journal committed to at export; so
+/// does an import, which would otherwise keep the forged subject.
+#[test]
+fn a_resealed_subject_edit_passes_bagit_but_not_verify_bag_ar_19() {
+    let t = Tampered::new();
+    let bag = t.copy("subject");
+    let path = format!("{}/metadata.json", t.tiff);
+    let mut meta: Value = serde_json::from_slice(&read(&bag_path(&bag, &path))).unwrap();
+    assert_eq!(meta["subject"], NISS);
+    meta["subject"] = json!(OTHER_NISS);
+    std::fs::write(
+        bag_path(&bag, &path),
+        serde_json::to_vec_pretty(&meta).unwrap(),
+    )
+    .unwrap();
+    reseal(&bag);
+    let (ok, said) = loc_validate(&bag);
+    assert!(
+        ok && said.contains("is valid"),
+        "bagit.py refused the resealed bag:\n{said}"
+    );
+    let (r, doc) = verify_bag(&t.sb, &bag, Some(&vkey_of(&t.a)));
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert_eq!(
+        problems(&doc),
+        [(path.clone(), "mismatch".to_owned())],
+        "{doc}"
+    );
+    let detail = doc["problems"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("differs from the digest journaled at export"),
+        "{detail}"
+    );
+    let text =
+        t.sb.run(&["verify-bag", s(&bag), "--vkey", s(&vkey_of(&t.a))]);
+    assert_eq!(text.code, 1);
+    assert!(text.stderr.contains(&path), "{text:#?}");
+    for secret in [NISS, OTHER_NISS] {
+        assert!(
+            !text.stderr.contains(secret) && !text.stdout.contains(secret),
+            "{text:#?}"
+        );
+    }
+    let b = t.sb.path("b");
+    t.sb.init(&b, &[]);
+    let import = &mut t.sb.command_at(&b, &["import", s(&bag)]);
+    let r = fails_unchanged(&b, import, "the bag does not verify", TRANSIENT);
+    assert!(r.stderr.contains(&format!("{path}: mismatch")), "{r:#?}");
 }
 
 /// N-5.9.5: the entry inside a proof changed (resealed) does not hash to

@@ -7,9 +7,13 @@
 //! authorised first, and one refusal refuses the whole export (fail closed:
 //! a bag is never silently missing what was asked for); then one
 //! `record.export` entry per version is journaled, durably, before a byte of
-//! content is written. The bag is built in a hidden sibling directory and
-//! renamed into place only when complete, so an interrupted or failed export
-//! leaves no half bag; the journal then says that nothing was delivered.
+//! content is written. That entry commits to the exact bytes of the
+//! version's `metadata.json` (their SHA-256, over the metadata and a random
+//! salt), and the bag carries its inclusion proof: every metadata field is
+//! bound to this journal, not only to the bag's manifests (AR-19). The bag
+//! is built in a hidden sibling directory and renamed into place only when
+//! complete, so an interrupted or failed export leaves no half bag; the
+//! journal then says that nothing was delivered.
 //!
 //! The bag holds the records **in clear**, with their metadata (the
 //! subject's national number included): it is meant for an authorised
@@ -22,15 +26,15 @@ use std::sync::mpsc;
 
 use probant_catalog::RecordRow;
 use probant_journal::{Event, Outcome, Published, Resource};
-use probant_verify::bag::{self, PayloadFile};
-use probant_verify::hash::{sha256, Hash};
+use probant_verify::bag::{self, PayloadFile, METADATA_SHA256};
+use probant_verify::hash::{sha256, to_hex, Hash};
 use probant_verify::InclusionProof;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::ingest::SOURCE_NAME;
+use crate::ingest::{on_threads, SOURCE_NAME};
 use crate::read::{check_digest, resource_of, target_of};
-use crate::{Ctx, Error, Grant, Operation, SearchRequest, Vault};
+use crate::{Ctx, Error, Grant, Operation, RecordView, SearchRequest, Vault};
 
 /// Which records an export or a migration is about.
 #[derive(Clone, Debug)]
@@ -80,6 +84,46 @@ pub struct ExportReport {
     pub payload_files: u64,
 }
 
+/// A record version on its way into the bag.
+struct Outgoing<'r> {
+    row: &'r RecordRow,
+    described: Described,
+    /// The index of its `record.export` entry.
+    export_entry: u64,
+}
+
+/// What a version's metadata gives its directory in the bag.
+struct Described {
+    /// The exact bytes of `metadata.json`, whose SHA-256 the export entry
+    /// carries.
+    metadata: Vec<u8>,
+    /// `content` or `content.<ext>`.
+    content_name: String,
+}
+
+/// `metadata.json`: the version's metadata as `probant show` gives it, and
+/// the salt of the commitment to it ([`bag::COMMITMENT_SALT`]).
+#[derive(Serialize)]
+struct MetadataDocument<'a> {
+    #[serde(flatten)]
+    view: &'a RecordView,
+    commitment_salt: String,
+}
+
+/// `proof.json`: the contract-5 inclusion proof of the entry that stored
+/// the content, with the proof of the export entry that committed to the
+/// metadata as its [`bag::EXPORT_PROOF_MEMBER`] (contract 5 allows extra
+/// members).
+#[derive(Serialize)]
+struct ProofDocument<'a> {
+    #[serde(flatten)]
+    stored: &'a InclusionProof,
+    export: &'a InclusionProof,
+}
+
+/// Random bytes in each `metadata.json`'s salt: as many as a key of
+/// AES-128, beyond any guessing.
+const SALT_LEN: usize = 16;
 /// Content is decrypted, hashed and written on this many threads: the work
 /// is AES-GCM and SHA-256 (CPU) and file creation, and each blob is opened
 /// through the blob store's runtime, a wait that a third worker fills.
@@ -111,20 +155,12 @@ impl Vault {
         let partial = partial_path(dir)?;
         let (rows, grants) = self.select_authorized(ctx, selection, Operation::Export)?;
         let export_id = uuid::Uuid::now_v7().to_string();
-        let events: Vec<Event> = rows
-            .iter()
-            .zip(&grants)
-            .map(|(row, grant)| self.export_event(ctx, grant, row, &export_id))
-            .collect();
-        let mut receipts = Vec::with_capacity(events.len());
-        for chunk in events.chunks(EVENTS_PER_APPEND) {
-            receipts.extend(self.journal.append_all(chunk)?);
-        }
+        let (outgoing, events) = self.journal_exports(ctx, &rows, &grants, &export_id)?;
         // Every proof leads to one checkpoint, published after the export
         // entries: the bag proves its own export was journaled before it.
         let published = self.journal.sync()?;
         let written = create_private_dir(&partial)
-            .and_then(|()| self.write_bag(&partial, &rows, &published, &export_id, progress))
+            .and_then(|()| self.write_bag(&partial, &outgoing, &published, &export_id, progress))
             .and_then(|payload| {
                 move_into_place(&partial, dir)?;
                 Ok(payload)
@@ -137,14 +173,6 @@ impl Vault {
                 return Err(e);
             }
         };
-        let versions = versions
-            .into_iter()
-            .zip(&receipts)
-            .map(|(v, r)| ExportedVersion {
-                export_entry: r.index,
-                ..v
-            })
-            .collect();
         Ok(ExportReport {
             dir: dir.to_owned(),
             export_id,
@@ -271,12 +299,91 @@ impl Vault {
         }
     }
 
-    fn export_event(&self, ctx: &Ctx, grant: &Grant, row: &RecordRow, export_id: &str) -> Event {
+    /// Journals one `record.export` entry per version, durably, each with
+    /// the SHA-256 of the exact `metadata.json` the bag will carry (AR-19).
+    /// Metadata is therefore built first; if a version's sealed metadata
+    /// does not open, nothing is journaled as exported and each version's
+    /// entry says that nothing was delivered.
+    fn journal_exports<'r>(
+        &self,
+        ctx: &Ctx,
+        rows: &'r [RecordRow],
+        grants: &[Grant],
+        export_id: &str,
+    ) -> Result<(Vec<Outgoing<'r>>, Vec<Event>), Error> {
+        let documents = on_threads(rows, &|row| self.describe(row));
+        let event = |(row, grant): (&RecordRow, &Grant), metadata: Option<&[u8]>| {
+            self.export_event(ctx, grant, row, export_id, metadata)
+        };
+        let documents: Vec<Described> = match documents.into_iter().collect() {
+            Ok(documents) => documents,
+            Err(e) => {
+                let events: Vec<Event> = rows.iter().zip(grants).map(|v| event(v, None)).collect();
+                self.journal_undelivered(&events, &e);
+                return Err(e);
+            }
+        };
+        let events: Vec<Event> = rows
+            .iter()
+            .zip(grants)
+            .zip(&documents)
+            .map(|(v, described)| event(v, Some(&described.metadata)))
+            .collect();
+        let mut receipts = Vec::with_capacity(events.len());
+        for chunk in events.chunks(EVENTS_PER_APPEND) {
+            receipts.extend(self.journal.append_all(chunk)?);
+        }
+        let outgoing = rows
+            .iter()
+            .zip(documents)
+            .zip(&receipts)
+            .map(|((row, described), receipt)| Outgoing {
+                row,
+                described,
+                export_entry: receipt.index,
+            })
+            .collect();
+        Ok((outgoing, events))
+    }
+
+    /// A version's `metadata.json`: its [`RecordView`] and a fresh random
+    /// salt, so that the digest journaled at export reveals nothing of the
+    /// personal data it covers, even to someone who can guess every other
+    /// field.
+    fn describe(&self, row: &RecordRow) -> Result<Described, Error> {
+        let mut salt = [0u8; SALT_LEN];
+        getrandom::fill(&mut salt).map_err(|e| Error::Io {
+            path: PathBuf::from("the system random generator"),
+            source: std::io::Error::other(e),
+        })?;
+        let view = self.view(row)?;
+        let metadata = json_bytes(&MetadataDocument {
+            view: &view,
+            commitment_salt: to_hex(&salt),
+        })?;
+        Ok(Described {
+            metadata,
+            content_name: content_name(&view.meta),
+        })
+    }
+
+    /// The `record.export` entry of a version: `metadata` is the
+    /// `metadata.json` it commits to (none in an entry that says nothing
+    /// was delivered).
+    fn export_event(
+        &self,
+        ctx: &Ctx,
+        grant: &Grant,
+        row: &RecordRow,
+        export_id: &str,
+        metadata: Option<&[u8]>,
+    ) -> Event {
         let mut e = self.granted_event(ctx, Operation::Export, grant, resource_of(row));
-        Self::add_details(
-            &mut e,
-            json!({ "export_id": export_id, "stored_by": row.journal_index }),
-        );
+        let mut details = json!({ "export_id": export_id, "stored_by": row.journal_index });
+        if let Some(metadata) = metadata {
+            details[METADATA_SHA256] = json!(to_hex(&sha256(metadata)));
+        }
+        Self::add_details(&mut e, details);
         e
     }
 
@@ -301,12 +408,13 @@ impl Vault {
     fn write_bag(
         &self,
         root: &Path,
-        rows: &[RecordRow],
+        outgoing: &[Outgoing],
         published: &Published,
         export_id: &str,
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<(Vec<ExportedVersion>, Vec<PayloadFile>), Error> {
-        let (versions, mut payload) = self.write_records(root, rows, published.size, progress)?;
+        let (versions, mut payload) =
+            self.write_records(root, outgoing, published.size, progress)?;
         let vkey = self.journal.verifier_key();
         std::fs::create_dir_all(root.join("data/journal")).map_err(Error::io(root))?;
         let note = published.note(vkey);
@@ -351,18 +459,18 @@ impl Vault {
 
     /// Writes every record version on [`EXPORT_THREADS`] threads, a chunk
     /// at a time (one batch of proofs each), reporting progress from this
-    /// thread. Results in `rows` order.
+    /// thread. Results in `outgoing` order.
     fn write_records(
         &self,
         root: &Path,
-        rows: &[RecordRow],
+        outgoing: &[Outgoing],
         size: u64,
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<(Vec<ExportedVersion>, Vec<PayloadFile>), Error> {
-        let total: u64 = rows.iter().map(|r| r.size).sum();
+        let total: u64 = outgoing.iter().map(|o| o.row.size).sum();
         let records = root.join(bag::RECORDS_DIR);
         std::fs::create_dir_all(&records).map_err(Error::io(&records))?;
-        let chunks: Vec<&[RecordRow]> = rows.chunks(EXPORT_CHUNK).collect();
+        let chunks: Vec<&[Outgoing]> = outgoing.chunks(EXPORT_CHUNK).collect();
         let next = AtomicUsize::new(0);
         let mut stopped = !progress(0, total);
         let stop = AtomicBool::new(stopped);
@@ -408,41 +516,47 @@ impl Vault {
         collect_parts(parts, stopped)
     }
 
-    /// Proves a chunk's versions in one batch, then writes each. `first`
-    /// is the chunk's position in the export, to put results in order.
+    /// Proves a chunk's versions in one batch (the storing entries and the
+    /// export entries, all to the bag's one checkpoint), then writes each.
+    /// `first` is the chunk's position in the export, to put results in
+    /// order.
     fn export_chunk(
         &self,
         root: &Path,
-        (first, rows): (usize, &[RecordRow]),
+        (first, chunk): (usize, &[Outgoing]),
         size: u64,
         buf: &mut [u8],
         written: &mpsc::Sender<u64>,
         stop: &AtomicBool,
     ) -> Result<Vec<(usize, Written)>, Error> {
-        let indexes: Vec<u64> = rows.iter().map(|r| r.journal_index).collect();
+        let stored = chunk.iter().map(|o| o.row.journal_index);
+        let exported = chunk.iter().map(|o| o.export_entry);
+        let indexes: Vec<u64> = stored.chain(exported).collect();
         let proofs = self.journal.inclusion_proofs(&indexes, Some(size))?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (i, (row, proof)) in rows.iter().zip(&proofs).enumerate() {
+        let (stored, exported) = proofs.split_at(chunk.len());
+        let mut out = Vec::with_capacity(chunk.len());
+        for (i, (version, proofs)) in chunk.iter().zip(stored.iter().zip(exported)).enumerate() {
             if stop.load(Ordering::SeqCst) {
                 return Err(Error::Interrupted);
             }
-            out.push((first + i, self.export_version(root, row, proof, buf)?));
-            let _ = written.send(row.size);
+            out.push((first + i, self.export_version(root, version, proofs, buf)?));
+            let _ = written.send(version.row.size);
         }
         Ok(out)
     }
 
     /// `data/records/<id>/<version>/`: the content (decrypted, its digest
-    /// re-checked while written), `metadata.json` and `proof.json`.
+    /// re-checked while written), `metadata.json` (the bytes the export
+    /// entry committed to) and `proof.json` (both proofs).
     fn export_version(
         &self,
         root: &Path,
-        row: &RecordRow,
-        proof: &InclusionProof,
+        outgoing: &Outgoing,
+        (stored, export): (&InclusionProof, &InclusionProof),
         buf: &mut [u8],
     ) -> Result<Written, Error> {
+        let (row, described) = (outgoing.row, &outgoing.described);
         check_record_id(&row.record_id)?;
-        let view = self.view(row)?;
         let record_dir = root.join(bag::RECORDS_DIR).join(&row.record_id);
         // Another version of the record may have made it (another worker).
         match std::fs::create_dir(&record_dir) {
@@ -454,16 +568,17 @@ impl Vault {
         let dir = format!("{}{}/{}", bag::RECORDS_DIR, row.record_id, row.version);
         let full = root.join(&dir);
         std::fs::create_dir(&full).map_err(Error::io(&full))?;
-        let content = format!("{dir}/{}", content_name(&view.meta));
+        let content = format!("{dir}/{}", described.content_name);
         let digest = self.write_plaintext(row, &root.join(&content), buf)?;
+        let proof = ProofDocument { stored, export };
         let files = vec![
             PayloadFile {
                 path: content.clone(),
                 sha256: digest,
                 size: row.size,
             },
-            write_file(root, &format!("{dir}/metadata.json"), &json_bytes(&view)?)?,
-            write_file(root, &format!("{dir}/proof.json"), &json_bytes(proof)?)?,
+            write_file(root, &format!("{dir}/metadata.json"), &described.metadata)?,
+            write_file(root, &format!("{dir}/proof.json"), &json_bytes(&proof)?)?,
         ];
         let version = ExportedVersion {
             record_id: row.record_id.clone(),
@@ -472,7 +587,7 @@ impl Vault {
             size: row.size,
             content,
             stored_by: row.journal_index,
-            export_entry: 0,
+            export_entry: outgoing.export_entry,
         };
         Ok((version, files))
     }

@@ -64,7 +64,12 @@ pub struct ImportReport {
 }
 
 /// `metadata.json` of a record version, as an export writes it (a
-/// [`RecordView`](crate::RecordView)): the members an import keeps.
+/// [`RecordView`](crate::RecordView)): the members an import keeps. The
+/// others are not read: the subject's pseudonym and the journal index are
+/// re-derived here, the format is identified again, and
+/// [`bag::COMMITMENT_SALT`] is no record metadata: it only makes the digest
+/// of the file, journaled by the source at export and checked by
+/// `verify_bag`, unguessable.
 #[derive(Deserialize)]
 struct BagMetadata {
     record_id: String,

@@ -242,6 +242,45 @@ fn a_damaged_blob_fails_the_export_and_leaves_no_bag() {
     );
 }
 
+/// AR-19: each export entry commits to the exact metadata.json of its
+/// version, so metadata is opened before anything is journaled as exported.
+/// A sealed field that no longer opens fails the whole export: no bag, no
+/// successful export entry, and one failure entry per version saying that
+/// nothing was delivered.
+#[test]
+fn sealed_metadata_that_does_not_open_fails_the_export_before_any_export_entry() {
+    let fx = Fx::new(policy(64 << 20, false));
+    let ok = fx.ingest("a.txt", &text(100), "internal");
+    let damaged = fx.ingest("b.txt", &text(100), "internal");
+    let db = rusqlite::Connection::open(fx.tmp.path().join("a/catalog.sqlite")).unwrap();
+    let sql = "UPDATE records SET subject_sealed = X'00' WHERE record_id = ?1";
+    assert_eq!(db.execute(sql, [&damaged]).unwrap(), 1);
+    drop(db);
+    let r = fx.vault.export(
+        &ctx(),
+        &Selection::Records(vec![ok, damaged.clone()]),
+        &fx.out().join("bag"),
+        &mut |_, _| true,
+    );
+    match r {
+        Err(Error::Integrity { detail }) => assert!(detail.contains(&damaged), "{detail}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(names(&fx.out()).is_empty(), "left {:?}", names(&fx.out()));
+    let e = entries(&fx.vault);
+    let exports = actions(&e, "record.export");
+    assert_eq!(exports.len(), 2);
+    for export in exports {
+        assert_eq!(export["outcome"], "failure");
+        assert!(export["details"]["metadata_sha256"].is_null(), "{export}");
+        let malfunction = export["malfunction"].as_str().unwrap();
+        assert!(
+            malfunction.starts_with("nothing delivered"),
+            "{malfunction}"
+        );
+    }
+}
+
 /// Fail closed: one version the gate refuses refuses the whole export,
 /// before any export entry or file; the refusal is journaled and named.
 #[test]

@@ -10,7 +10,8 @@
 //! tagmanifest-sha256.txt    SHA-256 of the three tag files above
 //! data/records/<record-id>/<version>/content[.<ext>]   the record's content
 //! data/records/<record-id>/<version>/metadata.json     its metadata
-//! data/records/<record-id>/<version>/proof.json        inclusion proof of the entry that stored it
+//! data/records/<record-id>/<version>/proof.json        inclusion proof of the entry that stored it,
+//!                                                      and in "export" that of the export entry
 //! data/journal/checkpoint   the signed checkpoint every proof leads to
 //! data/journal/vkey         the journal's verifier key
 //! ```
@@ -21,6 +22,11 @@
 //! directory and is the crate's only file access, so that an auditor can
 //! check a bag with this crate alone. `docs/spec/bag.md` lists the checks in
 //! the order they run.
+//!
+//! Each version's `metadata.json` is bound to the sender's journal by the
+//! `record.export` entry that committed to its exact bytes (a SHA-256 over
+//! the metadata and a random salt) before the bag was written; `proof.json`
+//! carries that entry's inclusion proof beside the storing entry's.
 //!
 //! Requirement ids: AR-19 (export data and metadata preserving integrity, the
 //! link between them reconstructible), AR-20.12 (a move to a new carrier
@@ -33,6 +39,7 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -66,6 +73,20 @@ pub const BAG_DECLARATION: &str = "BagIt-Version: 1.0\nTag-File-Character-Encodi
 /// The journal actions whose entries store content (DESIGN contract 3); the
 /// entry in a bag's `proof.json` is one of them.
 pub const CONTENT_ACTIONS: [&str; 3] = ["record.ingest", "record.import", "record.migrate"];
+/// The journal action of the entry that commits to a record version's
+/// `metadata.json` when it is exported (DESIGN contract 3).
+pub const EXPORT_ACTION: &str = "record.export";
+/// The member of `proof.json` that holds the contract-5 inclusion proof of
+/// the version's [`EXPORT_ACTION`] entry (AR-19).
+pub const EXPORT_PROOF_MEMBER: &str = "export";
+/// The member of an export entry's `details`: the lowercase hex SHA-256 of
+/// the exact bytes of the version's `metadata.json`.
+pub const METADATA_SHA256: &str = "metadata_sha256";
+/// The member of `metadata.json` holding 16 random bytes in lowercase hex,
+/// so that [`METADATA_SHA256`] reveals nothing of the personal data it
+/// covers, even to someone who can guess every other field. It is not
+/// record metadata.
+pub const COMMITMENT_SALT: &str = "commitment_salt";
 /// `Bag-Software-Agent` when the caller gives none.
 pub const SOFTWARE_AGENT: &str = concat!("probant-verify ", env!("CARGO_PKG_VERSION"));
 
@@ -757,8 +778,8 @@ impl BagReport {
 /// without, under `data/journal/vkey`. The checks, in order
 /// (`docs/spec/bag.md`): the listing; `bagit.txt`; both manifests, every
 /// file's SHA-256 against them, and completeness; `Payload-Oxum`; the key and
-/// checkpoint; the payload layout; each record version's proof, journal
-/// entry, content and metadata.
+/// checkpoint; the payload layout; each record version's proofs, journal
+/// entries, content and metadata.
 ///
 /// Files are hashed as streams; only tag files, keys, checkpoints and JSON
 /// documents are read whole, each under a size limit.
@@ -777,7 +798,10 @@ pub fn verify_bag<B: BagFiles + ?Sized>(bag: &B, vkey: Option<&VerifierKey>) -> 
             v.check_journal_labels(info, &cp);
         }
         v.check_payload_layout();
-        v.check_records(key.as_ref(), checkpoint.as_deref());
+        v.check_records(Anchor {
+            key: key.as_ref(),
+            checkpoint: checkpoint.as_deref(),
+        });
     }
     v.report
 }
@@ -792,7 +816,63 @@ struct Content {
 /// What a record version's `proof.json` established.
 struct Journaled {
     index: u64,
+    /// The storing entry's `resource`, when it is about this version.
     resource: Option<Map<String, Value>>,
+    /// The export entry's `details.metadata_sha256`, when that entry is
+    /// about this version.
+    committed: Option<String>,
+}
+
+/// Where every proof of the bag must lead: the key used, and the bytes of
+/// `data/journal/checkpoint` (verified or not, to compare with each proof's).
+#[derive(Clone, Copy)]
+struct Anchor<'a> {
+    key: Option<&'a VerifierKey>,
+    checkpoint: Option<&'a [u8]>,
+}
+
+/// Which of the two proofs in `proof.json` a problem is about: problems
+/// name the file, and their words say which proof.
+#[derive(Clone, Copy)]
+enum Which {
+    /// The top-level proof, of the entry that stored the content.
+    Storing,
+    /// The [`EXPORT_PROOF_MEMBER`], of the entry that committed to the
+    /// metadata.
+    Export,
+}
+
+impl Which {
+    /// How a problem's detail names the proof's entry.
+    fn entry(self) -> &'static str {
+        match self {
+            Which::Storing => "its entry",
+            Which::Export => "its export entry",
+        }
+    }
+
+    /// What a problem's detail starts with when it is about the proof.
+    fn prefix(self) -> &'static str {
+        match self {
+            Which::Storing => "",
+            Which::Export => "its export proof: ",
+        }
+    }
+
+    /// How a problem's detail names the proof's checkpoint.
+    fn checkpoint(self) -> &'static str {
+        match self {
+            Which::Storing => "its checkpoint",
+            Which::Export => "its export proof's checkpoint",
+        }
+    }
+}
+
+/// `proof.json`'s [`EXPORT_PROOF_MEMBER`] (the other members are the storing
+/// entry's proof, read on their own).
+#[derive(Deserialize)]
+struct ExportMember {
+    export: Option<InclusionProof>,
 }
 
 struct Verifier<'b, B: ?Sized> {
@@ -1216,7 +1296,7 @@ impl<B: BagFiles + ?Sized> Verifier<'_, B> {
         dirs
     }
 
-    fn check_records(&mut self, key: Option<&VerifierKey>, checkpoint: Option<&[u8]>) {
+    fn check_records(&mut self, anchor: Anchor) {
         for ((id, version), names) in self.version_dirs() {
             let dir = format!("{RECORDS_DIR}{id}/{version}");
             let Some(version) = parse_version(&version) else {
@@ -1225,9 +1305,8 @@ impl<B: BagFiles + ?Sized> Verifier<'_, B> {
                 continue;
             };
             let content = self.content_file(&dir, &names);
-            let journaled = self.check_proof(&dir, &id, version, content.as_ref(), key, checkpoint);
-            let resource = journaled.as_ref().and_then(|j| j.resource.as_ref());
-            let expected = Expected::new(&id, version, content.as_ref(), resource);
+            let journaled = self.check_proof(&dir, &id, version, content.as_ref(), anchor);
+            let expected = Expected::new(&id, version, content.as_ref(), journaled.as_ref());
             self.check_metadata(&dir, &expected);
             if let (Some(content), Some(journaled)) = (content, journaled) {
                 if !self.has_problem_under(&format!("{dir}/")) {
@@ -1289,15 +1368,17 @@ impl<B: BagFiles + ?Sized> Verifier<'_, B> {
     }
 
     /// `proof.json`: a contract-5 proof that verifies, to the bag's
-    /// checkpoint, of a content-storing entry about exactly this content.
+    /// checkpoint, of a content-storing entry about exactly this content,
+    /// and beside it the proof of the export entry that committed to the
+    /// metadata. A document that is not a proof is named once: its
+    /// `export` member is looked at only in a proof.
     fn check_proof(
         &mut self,
         dir: &str,
         id: &str,
         version: u64,
         content: Option<&Content>,
-        key: Option<&VerifierKey>,
-        checkpoint: Option<&[u8]>,
+        anchor: Anchor,
     ) -> Option<Journaled> {
         let path = format!("{dir}/{PROOF_JSON}");
         let bytes = self.read_small(&path, MAX_JSON_FILE)?;
@@ -1309,28 +1390,111 @@ impl<B: BagFiles + ?Sized> Verifier<'_, B> {
                 return None;
             }
         };
-        // The bag's checkpoint verified once under this key; a proof that
-        // carries the same bytes needs no second signature check.
-        let same = checkpoint.is_some_and(|cp| cp == proof.checkpoint.as_bytes());
-        let verified = self.report.checkpoint.as_ref().filter(|_| same);
-        let outcome = match verified {
-            Some(cp) => key.map(|_| proof.verify_under(cp)),
-            None => key.map(|key| proof.verify(key).map(|_| ())),
-        };
-        match outcome {
-            Some(Ok(())) => {}
-            Some(Err(e)) => self.problem(&path, ProblemKind::Unverified, e.to_string()),
-            None => self.problem(&path, ProblemKind::Unverified, "no verifier key"),
-        }
-        if checkpoint.is_some_and(|cp| cp != proof.checkpoint.as_bytes()) {
-            let detail = format!("its checkpoint is not {CHECKPOINT_PATH}");
-            self.problem(&path, ProblemKind::Mismatch, detail);
-        }
+        self.check_inclusion(&path, &proof, Which::Storing, anchor);
         let resource = self.check_entry(&path, &proof.entry, id, version, content);
+        let committed = self.check_export_proof(&path, &bytes, id, version, anchor);
         Some(Journaled {
             index: proof.index,
             resource,
+            committed,
         })
+    }
+
+    /// One proof of `proof.json` must verify under the key (signature,
+    /// origin, size, leaf hash, path to the root) and carry the bag's
+    /// checkpoint, byte for byte: every proof in a bag leads to one tree.
+    fn check_inclusion(
+        &mut self,
+        path: &str,
+        proof: &InclusionProof,
+        which: Which,
+        anchor: Anchor,
+    ) {
+        // The bag's checkpoint verified once under this key; a proof that
+        // carries the same bytes needs no second signature check.
+        let same = anchor
+            .checkpoint
+            .is_some_and(|cp| cp == proof.checkpoint.as_bytes());
+        let verified = self.report.checkpoint.as_ref().filter(|_| same);
+        let outcome = match verified {
+            Some(cp) => anchor.key.map(|_| proof.verify_under(cp)),
+            None => anchor.key.map(|key| proof.verify(key).map(|_| ())),
+        };
+        let prefix = which.prefix();
+        match outcome {
+            Some(Ok(())) => {}
+            Some(Err(e)) => self.problem(path, ProblemKind::Unverified, format!("{prefix}{e}")),
+            None => {
+                let detail = format!("{prefix}no verifier key");
+                self.problem(path, ProblemKind::Unverified, detail);
+            }
+        }
+        if anchor.checkpoint.is_some() && !same {
+            let detail = format!("{} is not {CHECKPOINT_PATH}", which.checkpoint());
+            self.problem(path, ProblemKind::Mismatch, detail);
+        }
+    }
+
+    /// `proof.json`'s `export` member (AR-19): the proof, to the bag's
+    /// checkpoint, of the `record.export` entry that committed to this
+    /// version's `metadata.json` before the bag was written. Returns the
+    /// committed digest when the entry is about this record version (one
+    /// about another says nothing of this metadata).
+    fn check_export_proof(
+        &mut self,
+        path: &str,
+        bytes: &[u8],
+        id: &str,
+        version: u64,
+        anchor: Anchor,
+    ) -> Option<String> {
+        let proof = match serde_json::from_slice::<ExportMember>(bytes) {
+            Ok(ExportMember {
+                export: Some(proof),
+            }) => proof,
+            Ok(ExportMember { export: None }) => {
+                let detail = "no \"export\" member: the proof of the record.export entry \
+                              that binds metadata.json to the journal (AR-19)";
+                self.problem(path, ProblemKind::Malformed, detail);
+                return None;
+            }
+            Err(e) => {
+                let what = "an inclusion proof (DESIGN contract 5) in its \"export\" member";
+                self.problem(path, ProblemKind::Malformed, json_fault(&e, what));
+                return None;
+            }
+        };
+        self.check_inclusion(path, &proof, Which::Export, anchor);
+        self.check_export_entry(path, &proof.entry, id, version)
+    }
+
+    /// The export entry must be a `record.export` of this record version
+    /// whose `details.metadata_sha256` is a lowercase hex SHA-256.
+    fn check_export_entry(
+        &mut self,
+        path: &str,
+        entry: &str,
+        id: &str,
+        version: u64,
+    ) -> Option<String> {
+        let parsed = self.parse_entry(path, entry, Which::Export)?;
+        if parsed.get("action").and_then(Value::as_str) != Some(EXPORT_ACTION) {
+            let detail = format!("its export entry's action is not {EXPORT_ACTION}");
+            self.problem(path, ProblemKind::Mismatch, detail);
+        }
+        self.entry_resource(path, &parsed, id, version, Which::Export)?;
+        let digest = parsed
+            .get("details")
+            .and_then(|d| d.get(METADATA_SHA256))
+            .and_then(Value::as_str)
+            .filter(|d| is_lowercase_digest(d));
+        if digest.is_none() {
+            let detail = format!(
+                "its export entry has no details.{METADATA_SHA256} of 64 lowercase hexadecimal digits"
+            );
+            self.problem(path, ProblemKind::Malformed, detail);
+        }
+        digest.map(str::to_owned)
     }
 
     /// The journal entry (DESIGN contract 3) must be the one that stored
@@ -1345,34 +1509,13 @@ impl<B: BagFiles + ?Sized> Verifier<'_, B> {
         version: u64,
         content: Option<&Content>,
     ) -> Option<Map<String, Value>> {
-        let parsed = self.parse_entry(path, entry)?;
+        let parsed = self.parse_entry(path, entry, Which::Storing)?;
         let action = parsed.get("action").and_then(Value::as_str);
         if !action.is_some_and(|a| CONTENT_ACTIONS.contains(&a)) {
             let detail = "its entry's action is not record.ingest, record.import or record.migrate";
             self.problem(path, ProblemKind::Mismatch, detail);
         }
-        let Some(resource) = parsed.get("resource").and_then(Value::as_object) else {
-            let detail = "its entry has no resource object";
-            self.problem(path, ProblemKind::Malformed, detail);
-            return None;
-        };
-        let about = [
-            (
-                "record",
-                resource.get("record").and_then(Value::as_str) == Some(id),
-            ),
-            (
-                "version",
-                resource.get("version").and_then(Value::as_u64) == Some(version),
-            ),
-        ];
-        for (member, _) in about.iter().filter(|(_, same)| !same) {
-            let detail = format!("its entry's resource.{member} is not this directory's");
-            self.problem(path, ProblemKind::Mismatch, detail);
-        }
-        if about.iter().any(|(_, same)| !same) {
-            return None;
-        }
+        let resource = self.entry_resource(path, &parsed, id, version, Which::Storing)?;
         match (resource.get("sha256").and_then(Value::as_str), content) {
             (None, _) => {
                 let detail = "its entry has no resource.sha256";
@@ -1387,30 +1530,73 @@ impl<B: BagFiles + ?Sized> Verifier<'_, B> {
         Some(resource.clone())
     }
 
+    /// An entry's `resource`, when it is about this record version; else
+    /// `proof.json` is named: its proof is of another record or version.
+    fn entry_resource<'e>(
+        &mut self,
+        path: &str,
+        parsed: &'e Value,
+        id: &str,
+        version: u64,
+        which: Which,
+    ) -> Option<&'e Map<String, Value>> {
+        let entry = which.entry();
+        let Some(resource) = parsed.get("resource").and_then(Value::as_object) else {
+            let detail = format!("{entry} has no resource object");
+            self.problem(path, ProblemKind::Malformed, detail);
+            return None;
+        };
+        let about = [
+            (
+                "record",
+                resource.get("record").and_then(Value::as_str) == Some(id),
+            ),
+            (
+                "version",
+                resource.get("version").and_then(Value::as_u64) == Some(version),
+            ),
+        ];
+        for (member, _) in about.iter().filter(|(_, same)| !same) {
+            let detail = format!("{entry}'s resource.{member} is not this directory's");
+            self.problem(path, ProblemKind::Mismatch, detail);
+        }
+        about.iter().all(|(_, same)| *same).then_some(resource)
+    }
+
     /// The entry text must be JSON, and canonical (RFC 8785) as journaled.
-    fn parse_entry(&mut self, path: &str, entry: &str) -> Option<Value> {
+    fn parse_entry(&mut self, path: &str, entry: &str, which: Which) -> Option<Value> {
         let parsed = match serde_json::from_str(entry) {
             Ok(value) => value,
             Err(e) => {
-                let detail = json_fault(&e, "JSON in its entry");
+                let detail = json_fault(&e, &format!("JSON in {}", which.entry()));
                 self.problem(path, ProblemKind::Malformed, detail);
                 return None;
             }
         };
         if !jcs::is_canonical(entry) {
-            let detail = "its entry is not canonical JSON (RFC 8785)";
+            let detail = format!("{} is not canonical JSON (RFC 8785)", which.entry());
             self.problem(path, ProblemKind::Malformed, detail);
         }
         Some(parsed)
     }
 
-    /// `metadata.json` must describe this directory, this content and the
-    /// journaled entry.
+    /// `metadata.json` must be the bytes the export entry committed to, and
+    /// describe this directory, this content and the storing entry.
     fn check_metadata(&mut self, dir: &str, expected: &Expected) {
         let path = format!("{dir}/{METADATA_JSON}");
         let Some(bytes) = self.read_small(&path, MAX_JSON_FILE) else {
             return;
         };
+        // The bytes read here are the ones judged (not the digest taken
+        // during the fixity check): what is checked is what is parsed.
+        if expected
+            .committed
+            .is_some_and(|c| c != to_hex(&sha256(&bytes)))
+        {
+            let detail = "SHA-256 differs from the digest journaled at export \
+                          (details.metadata_sha256 of the export entry proven in proof.json)";
+            self.problem(&path, ProblemKind::Mismatch, detail);
+        }
         let meta = match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(meta)) => meta,
             Ok(_) => return self.problem(&path, ProblemKind::Malformed, "not a JSON object"),
@@ -1433,6 +1619,9 @@ struct Expected<'a> {
     /// The entry's `resource.nature` and `resource.classification`.
     nature: Option<&'a Value>,
     classification: Option<&'a Value>,
+    /// SHA-256 of the whole file, lowercase hex, as the export entry
+    /// committed to it.
+    committed: Option<&'a str>,
 }
 
 impl<'a> Expected<'a> {
@@ -1440,25 +1629,27 @@ impl<'a> Expected<'a> {
         record_id: &'a str,
         version: u64,
         content: Option<&Content>,
-        resource: Option<&'a Map<String, Value>>,
+        journaled: Option<&'a Journaled>,
     ) -> Self {
+        let resource = journaled.and_then(|j| j.resource.as_ref());
         let content_hex = content.map(|c| to_hex(&c.sha256));
-        let journaled = resource
+        let stored = resource
             .and_then(|r| r.get("sha256"))
             .and_then(Value::as_str);
         // The journal is the reference. The content's size is evidence only
         // when the content is what was journaled: a damaged content file is
         // named already, and must not make its metadata look wrong too.
         let authentic =
-            content_hex.is_some() && journaled.is_none_or(|j| Some(j) == content_hex.as_deref());
+            content_hex.is_some() && stored.is_none_or(|s| Some(s) == content_hex.as_deref());
         let member = |name: &str| resource.map(|r| r.get(name).unwrap_or(&Value::Null));
         Self {
             record_id,
             version,
-            sha256: journaled.map(str::to_owned).or(content_hex),
+            sha256: stored.map(str::to_owned).or(content_hex),
             size: content.filter(|_| authentic).map(|c| c.size),
             nature: member("nature"),
             classification: member("classification"),
+            committed: journaled.and_then(|j| j.committed.as_deref()),
         }
     }
 }
@@ -1509,6 +1700,11 @@ fn metadata_faults(meta: &Map<String, Value>, want: &Expected) -> Vec<(ProblemKi
         }
     };
     checks.into_iter().filter_map(fault).collect()
+}
+
+/// A SHA-256 as the journal writes it: 64 lowercase hexadecimal digits.
+fn is_lowercase_digest(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn is_content_name(name: &str) -> bool {
@@ -1678,6 +1874,29 @@ mod tests {
         for bad in ["", "012", "+1", "1a", "99999999999999999999"] {
             assert_eq!(parse_version(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn committed_digests_are_lowercase_hex_only() {
+        assert!(is_lowercase_digest(&"0a".repeat(32)));
+        for bad in [
+            "0A".repeat(32),
+            "0a".repeat(31),
+            format!("{}g", "0".repeat(63)),
+        ] {
+            assert!(!is_lowercase_digest(&bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_export_member_is_read_under_its_published_name() {
+        let member = |doc: Value| serde_json::from_value::<ExportMember>(doc).unwrap().export;
+        assert!(member(serde_json::json!({ "other": 1 })).is_none());
+        let proof = serde_json::json!({
+            "origin": "o", "index": 0, "size": 1, "entry": "{}", "leaf_hash": "",
+            "inclusion": [], "checkpoint": "",
+        });
+        assert!(member(serde_json::json!({ EXPORT_PROOF_MEMBER: proof })).is_some());
     }
 
     #[test]

@@ -4,11 +4,14 @@
 //!
 //! The bags are real: a small journal of canonical entries (DESIGN contract
 //! 3), its RFC 9162 tree computed here from the RFC's recursive definitions,
-//! a checkpoint signed with Ed25519, and an inclusion proof per record
-//! version. Each tampering comes in up to two strengths: naive (the tag
-//! files are left alone, so fixity catches it), and "resealed" (the
-//! tamperer rewrites the manifests and Payload-Oxum too, so only the
-//! semantic checks can catch it).
+//! a checkpoint signed with Ed25519, and per record version two inclusion
+//! proofs in `proof.json`: of the entry that stored the content, and (its
+//! `export` member) of the `record.export` entry that committed to the exact
+//! bytes of `metadata.json` (AR-19: the link between data and metadata is
+//! provable; N-5.11.13: an auditor checks it offline). Each tampering comes
+//! in up to two strengths: naive (the tag files are left alone, so fixity
+//! catches it), and "resealed" (the tamperer rewrites the manifests and
+//! Payload-Oxum too, so only the semantic checks can catch it).
 //!
 //! The `loc_*` tests run the Library of Congress validator (bagit-python)
 //! on the same bags: `$PROBANT_BAGIT`, else whatever
@@ -21,7 +24,10 @@ use std::process::{Command, Stdio};
 
 use ed25519_dalek::{Signer, SigningKey};
 use probant_verify::{
-    bag::{tag_files, verify_bag, BagEntry, BagFiles, BagReport, DirBag, PayloadFile, ProblemKind},
+    bag::{
+        tag_files, verify_bag, BagEntry, BagFiles, BagReport, DirBag, PayloadFile, ProblemKind,
+        COMMITMENT_SALT, EXPORT_ACTION, EXPORT_PROOF_MEMBER, METADATA_SHA256,
+    },
     checkpoint::Checkpoint,
     hash::{leaf_hash, sha256, to_hex, Hash},
     jcs,
@@ -126,34 +132,80 @@ fn entry(action: &str, resource: Value) -> String {
     jcs::canonicalize(&event).unwrap()
 }
 
-fn storing_entry(v: &Version) -> String {
-    entry(
-        v.action,
-        json!({
-            "record": v.id, "version": v.version, "subject": "pseudonym-7f3a",
-            "nature": v.nature, "classification": v.classification,
-            "sha256": to_hex(&sha256(v.content)),
-        }),
-    )
+/// An entry's `resource` for a record version (without `sha256` unless
+/// the entry stores content).
+fn resource(v: &Version) -> Value {
+    json!({
+        "record": v.id, "version": v.version, "subject": "pseudonym-7f3a",
+        "nature": v.nature, "classification": v.classification,
+    })
 }
 
-/// The journal: entries that store the four versions, among others. Returns
-/// the entries and, per version, the index of its entry.
-fn journal() -> (Vec<String>, [u64; 4]) {
+fn storing_entry(v: &Version) -> String {
+    let mut resource = resource(v);
+    resource["sha256"] = json!(to_hex(&sha256(v.content)));
+    entry(v.action, resource)
+}
+
+/// The salt of version `i`'s metadata.json in the bag.
+fn salt(i: usize) -> String {
+    format!("{:032x}", 0x5a17_0000 + i)
+}
+
+/// The salt of an earlier export of version 0, which the journal also holds.
+const EARLIER_SALT: &str = "00112233445566778899aabbccddeeff";
+
+/// The exact bytes of a version's metadata.json, as exported with `salt`:
+/// the members the verifier compares with the storing entry, and others
+/// (subject, title) that only the export entry's digest binds.
+fn metadata(v: &Version, salt: &str) -> Vec<u8> {
+    let metadata = json!({
+        "record_id": v.id, "version": v.version, "sha256": to_hex(&sha256(v.content)),
+        "size": v.content.len(), "doc_type": v.nature, "classification": v.classification,
+        "subject": "85073003328", "title": "exported record",
+        COMMITMENT_SALT: salt,
+    });
+    serde_json::to_vec_pretty(&metadata).unwrap()
+}
+
+/// The `record.export` entry that committed to `metadata` (DESIGN contract 3).
+fn export_entry(v: &Version, metadata: &[u8]) -> String {
+    let mut event: Value = serde_json::from_str(&entry(EXPORT_ACTION, resource(v))).unwrap();
+    event["details"] = json!({
+        "export_id": "0190f5a4-7b2c-7def-8000-0000000000e1",
+        METADATA_SHA256: to_hex(&sha256(metadata)),
+    });
+    jcs::canonicalize(&event).unwrap()
+}
+
+/// Where each version's storing entry is in the journal.
+const STORED: [u64; 4] = [1, 3, 4, 5];
+/// An earlier export of version 0, of metadata with another salt.
+const EARLIER_EXPORT: u64 = 6;
+/// This bag's export entries, one per version.
+const EXPORTED: [u64; 4] = [7, 8, 9, 10];
+/// The journal's size, and the bag's checkpoint's.
+const SIZE: u64 = 11;
+
+/// The journal: the entries that store the four versions, an earlier
+/// export of version 0, and this bag's export entries, among others.
+fn journal() -> Vec<String> {
     let nothing = json!({"record": null, "version": null, "subject": null,
                          "nature": null, "classification": null, "sha256": null});
-    let read = json!({"record": R1, "version": 1, "subject": "pseudonym-7f3a",
-                      "nature": "letter", "classification": "internal"});
-    let entries = vec![
-        entry("home.init", nothing.clone()),
+    let mut entries = vec![
+        entry("home.init", nothing),
         storing_entry(&VERSIONS[0]),
-        entry("record.read", read),
+        entry("record.read", resource(&VERSIONS[0])),
         storing_entry(&VERSIONS[1]),
         storing_entry(&VERSIONS[2]),
         storing_entry(&VERSIONS[3]),
-        entry("record.export", nothing),
+        export_entry(&VERSIONS[0], &metadata(&VERSIONS[0], EARLIER_SALT)),
     ];
-    (entries, [1, 3, 4, 5])
+    for (i, v) in VERSIONS.iter().enumerate() {
+        entries.push(export_entry(v, &metadata(v, &salt(i))));
+    }
+    assert_eq!(entries.len() as u64, SIZE);
+    entries
 }
 
 /// PATH(m, D[n]), RFC 9162 §2.1.3.1, straight from the definition.
@@ -208,52 +260,59 @@ fn info(size: u64) -> Vec<(String, String)> {
     ]
 }
 
-/// The payload files of the bag: path and bytes.
-fn payload() -> Vec<(String, Vec<u8>)> {
-    let sk = journal_key();
-    let (entries, indexes) = journal();
-    let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e.as_bytes())).collect();
+/// The journal's signed checkpoint note (of size [`SIZE`]).
+fn checkpoint_note() -> String {
+    let leaves: Vec<Hash> = journal().iter().map(|e| leaf_hash(e.as_bytes())).collect();
     let cp = Checkpoint {
         origin: ORIGIN.into(),
-        size: entries.len() as u64,
+        size: SIZE,
         root: root_of_leaves(&leaves),
         extensions: vec![],
     };
-    let checkpoint = signed_checkpoint(&sk, &cp);
+    signed_checkpoint(&journal_key(), &cp)
+}
+
+/// The contract-5 inclusion proof of the journal's entry `index`.
+fn proof_of(index: u64) -> InclusionProof {
+    let entries = journal();
+    let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e.as_bytes())).collect();
+    InclusionProof {
+        origin: ORIGIN.into(),
+        index,
+        size: SIZE,
+        entry: entries[index as usize].clone(),
+        leaf_hash: encode_hash(&leaves[index as usize]),
+        inclusion: inclusion_path(index as usize, &leaves)
+            .iter()
+            .map(encode_hash)
+            .collect(),
+        checkpoint: checkpoint_note(),
+    }
+}
+
+/// A proof as a JSON value, to put in or beside a proof.json.
+fn proof_value(index: u64) -> Value {
+    serde_json::to_value(proof_of(index)).unwrap()
+}
+
+/// The payload files of the bag: path and bytes.
+fn payload() -> Vec<(String, Vec<u8>)> {
     let mut files = vec![
         (
             "data/journal/checkpoint".to_owned(),
-            checkpoint.clone().into_bytes(),
+            checkpoint_note().into_bytes(),
         ),
         (
             "data/journal/vkey".to_owned(),
-            format!("{}\n", key_of(&sk)).into_bytes(),
+            format!("{}\n", key_of(&journal_key())).into_bytes(),
         ),
     ];
-    for (v, index) in VERSIONS.iter().zip(indexes) {
-        let proof = InclusionProof {
-            origin: ORIGIN.into(),
-            index,
-            size: cp.size,
-            entry: entries[index as usize].clone(),
-            leaf_hash: encode_hash(&leaves[index as usize]),
-            inclusion: inclusion_path(index as usize, &leaves)
-                .iter()
-                .map(encode_hash)
-                .collect(),
-            checkpoint: checkpoint.clone(),
-        };
-        let metadata = json!({
-            "record_id": v.id, "version": v.version, "sha256": to_hex(&sha256(v.content)),
-            "size": v.content.len(), "doc_type": v.nature, "classification": v.classification,
-            "title": "exported record",
-        });
+    for (i, v) in VERSIONS.iter().enumerate() {
+        let mut proof = proof_value(STORED[i]);
+        proof[EXPORT_PROOF_MEMBER] = proof_value(EXPORTED[i]);
         let dir = dir_of(v);
         files.push((format!("{dir}/{}", v.file), v.content.to_vec()));
-        files.push((
-            format!("{dir}/metadata.json"),
-            serde_json::to_vec_pretty(&metadata).unwrap(),
-        ));
+        files.push((format!("{dir}/metadata.json"), metadata(v, &salt(i))));
         files.push((
             format!("{dir}/proof.json"),
             serde_json::to_vec_pretty(&proof).unwrap(),
@@ -340,7 +399,7 @@ impl Bag {
                 size: bytes.len() as u64,
             })
             .collect();
-        for (name, bytes) in tag_files(&payload, &info(7), DATE).unwrap() {
+        for (name, bytes) in tag_files(&payload, &info(SIZE), DATE).unwrap() {
             self.write(&name, &bytes);
         }
     }
@@ -407,6 +466,11 @@ fn assert_problems(report: &BagReport, want: &[(&str, ProblemKind)]) {
         printed.join("\n")
     );
     assert!(!report.is_valid());
+}
+
+/// Whether a problem's detail contains `text`.
+fn has_detail(report: &BagReport, text: &str) -> bool {
+    report.problems.iter().any(|p| p.detail.contains(text))
 }
 
 fn verified_ids(report: &BagReport) -> Vec<(String, u64)> {
@@ -558,10 +622,10 @@ fn valid_bag_verifies() {
     assert!(report.is_valid(), "{}", printed.join("\n"));
     assert!(!report.vkey_from_bag);
     let cp = report.checkpoint.as_ref().unwrap();
-    assert_eq!((cp.origin.as_str(), cp.size), (ORIGIN, 7));
+    assert_eq!((cp.origin.as_str(), cp.size), (ORIGIN, SIZE));
     let mut want: Vec<(String, u64, Hash, u64)> = VERSIONS
         .iter()
-        .zip(journal().1)
+        .zip(STORED)
         .map(|(v, i)| (v.id.to_owned(), v.version, sha256(v.content), i))
         .collect();
     want.sort();
@@ -619,7 +683,8 @@ fn payload_replaced_and_resealed() {
 #[test]
 fn payload_forged_with_its_entry_metadata_and_leaf_hash() {
     // The forger changes the content, the journaled sha256 in the entry, the
-    // leaf hash and the metadata, and reseals: only the Merkle path fails.
+    // leaf hash and the metadata, and reseals: the Merkle path fails, and
+    // the metadata is not what the export entry committed to.
     let bag = Bag::new();
     let forged = b"a forged letter";
     bag.write(&content_path(0), forged);
@@ -636,7 +701,10 @@ fn payload_forged_with_its_entry_metadata_and_leaf_hash() {
     });
     bag.reseal();
     let report = bag.verify();
-    assert_problems(&report, &[(&proof_path(0), Unverified)]);
+    assert_problems(
+        &report,
+        &[(&proof_path(0), Unverified), (&meta_path(0), Mismatch)],
+    );
     assert!(
         report.problems[0]
             .detail
@@ -648,13 +716,47 @@ fn payload_forged_with_its_entry_metadata_and_leaf_hash() {
 
 #[test]
 fn metadata_edited_and_resealed() {
+    // A member the storing entry journals too: named twice, against the
+    // storing entry and against the export entry's digest.
     let bag = Bag::new();
     bag.edit_json(&meta_path(2), |m| m["doc_type"] = json!("contract"));
     bag.reseal();
     let report = bag.verify();
-    assert_problems(&report, &[(&meta_path(2), Mismatch)]);
-    assert!(report.problems[0].detail.contains("doc_type"));
+    assert_problems(
+        &report,
+        &[(&meta_path(2), Mismatch), (&meta_path(2), Mismatch)],
+    );
+    assert!(has_detail(&report, "\"doc_type\""));
+    assert!(has_detail(
+        &report,
+        "differs from the digest journaled at export"
+    ));
     assert!(!verified_ids(&report).contains(&(R3.to_owned(), 1)));
+}
+
+/// AR-19, N-5.11.13: a member that no storing entry journals (the subject,
+/// the title) is bound by the export entry's digest of the whole file: an
+/// edit that the tamperer reseals is named on metadata.json.
+#[test]
+fn metadata_subject_edited_and_resealed() {
+    for (member, value) in [("subject", "85073003427"), ("title", "another record")] {
+        let bag = Bag::new();
+        bag.edit_json(&meta_path(1), |m| m[member] = json!(value));
+        bag.reseal();
+        let report = bag.verify();
+        assert_problems(&report, &[(&meta_path(1), Mismatch)]);
+        let printed = report.problems[0].to_string();
+        assert!(
+            printed.contains("differs from the digest journaled at export"),
+            "{printed}"
+        );
+        assert!(
+            !printed.contains(value),
+            "the report quotes metadata: {printed}"
+        );
+        assert_eq!(verified_ids(&report).len(), 3);
+        assert!(!verified_ids(&report).contains(&(R2.to_owned(), 1)));
+    }
 }
 
 #[test]
@@ -662,9 +764,12 @@ fn metadata_edited_not_resealed() {
     // Same length as "internal", so that Payload-Oxum still holds.
     let bag = Bag::new();
     bag.edit_json(&meta_path(2), |m| m["classification"] = json!("personal"));
+    // Altered (manifest), and against the storing entry and the export
+    // entry's digest.
+    let m = meta_path(2);
     assert_problems(
         &bag.verify(),
-        &[(&meta_path(2), Altered), (&meta_path(2), Mismatch)],
+        &[(&m, Altered), (&m, Mismatch), (&m, Mismatch)],
     );
 }
 
@@ -673,11 +778,17 @@ fn metadata_of_another_version() {
     let bag = Bag::new();
     bag.write(&meta_path(3), &bag.read(&meta_path(1)));
     bag.reseal();
-    // version, sha256 and size are those of version 1.
+    // version, sha256 and size are those of version 1, and the file is not
+    // the one version 2's export entry committed to.
     let m = meta_path(3);
     assert_problems(
         &bag.verify(),
-        &[(&m, Mismatch), (&m, Mismatch), (&m, Mismatch)],
+        &[
+            (&m, Mismatch),
+            (&m, Mismatch),
+            (&m, Mismatch),
+            (&m, Mismatch),
+        ],
     );
 }
 
@@ -688,7 +799,10 @@ fn metadata_without_a_required_member() {
         m.as_object_mut().unwrap().remove("size");
     });
     bag.reseal();
-    assert_problems(&bag.verify(), &[(&meta_path(0), Malformed)]);
+    assert_problems(
+        &bag.verify(),
+        &[(&meta_path(0), Malformed), (&meta_path(0), Mismatch)],
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -721,23 +835,33 @@ fn entry_text_changed_in_proof_json() {
 
 #[test]
 fn entry_of_another_record_in_proof_json() {
-    // A valid proof, but of the entry that stored another record version:
-    // only proof.json is named, since content and metadata still agree.
+    // Valid proofs, but of the entries that stored and exported another
+    // record version: only proof.json is named (once per proof), since
+    // content and metadata still agree and neither entry is used to judge
+    // them.
     let bag = Bag::new();
     bag.write(&proof_path(0), &bag.read(&proof_path(1)));
     bag.reseal();
     let report = bag.verify();
-    assert_problems(&report, &[(&proof_path(0), Mismatch)]);
-    assert!(report.problems[0].detail.contains("resource.record"));
+    let p0 = proof_path(0);
+    assert_problems(&report, &[(&p0, Mismatch), (&p0, Mismatch)]);
+    assert!(has_detail(&report, "its entry's resource.record"));
+    assert!(has_detail(&report, "its export entry's resource.record"));
     // Another version of the same record: the version is named.
     bag.write(&proof_path(3), &bag.read(&proof_path(1)));
     bag.reseal();
     let report = bag.verify();
+    let p3 = proof_path(3);
     assert_problems(
         &report,
-        &[(&proof_path(0), Mismatch), (&proof_path(3), Mismatch)],
+        &[
+            (&p0, Mismatch),
+            (&p0, Mismatch),
+            (&p3, Mismatch),
+            (&p3, Mismatch),
+        ],
     );
-    assert!(report.problems[1].detail.contains("resource.version"));
+    assert!(has_detail(&report, "its entry's resource.version"));
 }
 
 #[test]
@@ -745,16 +869,10 @@ fn proof_of_a_non_storing_entry() {
     // Entry 2 (record.read of R1 v1) is in the log; its proof verifies, but
     // reading a record stores nothing.
     let bag = Bag::new();
-    let (entries, _) = journal();
-    let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e.as_bytes())).collect();
     bag.edit_json(&proof_path(0), |p| {
-        p["index"] = json!(2);
-        p["entry"] = json!(entries[2]);
-        p["leaf_hash"] = json!(encode_hash(&leaves[2]));
-        p["inclusion"] = json!(inclusion_path(2, &leaves)
-            .iter()
-            .map(encode_hash)
-            .collect::<Vec<_>>());
+        let export = p[EXPORT_PROOF_MEMBER].take();
+        *p = proof_value(2);
+        p[EXPORT_PROOF_MEMBER] = export;
     });
     bag.reseal();
     let report = bag.verify();
@@ -795,6 +913,129 @@ fn proof_json_not_a_proof() {
     );
 }
 
+// ---------------------------------------------------------------------------
+// The export proof: metadata.json bound to the journal (AR-19, N-5.11.13)
+// ---------------------------------------------------------------------------
+
+/// Without its export proof, only the manifests would bind metadata.json:
+/// a bag resealed after removing the proof is refused, naming proof.json.
+#[test]
+fn export_proof_removed_and_resealed() {
+    let bag = Bag::new();
+    bag.edit_json(&proof_path(2), |p| {
+        p.as_object_mut().unwrap().remove(EXPORT_PROOF_MEMBER);
+    });
+    bag.reseal();
+    let report = bag.verify();
+    assert_problems(&report, &[(&proof_path(2), Malformed)]);
+    assert!(
+        has_detail(&report, "no \"export\" member"),
+        "{:?}",
+        report.problems
+    );
+    assert!(!verified_ids(&report).contains(&(R3.to_owned(), 1)));
+    // Nor does a member that is not a proof stand in for it.
+    bag.edit_json(&proof_path(2), |p| {
+        p[EXPORT_PROOF_MEMBER] = json!({"origin": ORIGIN});
+    });
+    bag.reseal();
+    let report = bag.verify();
+    assert_problems(&report, &[(&proof_path(2), Malformed)]);
+    assert!(
+        has_detail(&report, "missing field"),
+        "{:?}",
+        report.problems
+    );
+}
+
+/// A valid export proof, to the bag's checkpoint, but of another version
+/// of the same record: proof.json is named, and that entry's digest is not
+/// used to judge this version's metadata.
+#[test]
+fn export_proof_of_another_version() {
+    let bag = Bag::new();
+    bag.edit_json(&proof_path(3), |p| {
+        p[EXPORT_PROOF_MEMBER] = proof_value(EXPORTED[1]);
+    });
+    bag.reseal();
+    let report = bag.verify();
+    assert_problems(&report, &[(&proof_path(3), Mismatch)]);
+    assert!(has_detail(&report, "its export entry's resource.version"));
+    assert!(!verified_ids(&report).contains(&(R2.to_owned(), 2)));
+}
+
+/// A valid export proof of this very version, from an earlier export whose
+/// entry committed to metadata with another salt: metadata.json is not the
+/// file that entry committed to. With that export's own metadata.json the
+/// pair is consistent again: the binding is to the bytes, salt included.
+#[test]
+fn export_entry_with_another_metadata_digest() {
+    let bag = Bag::new();
+    bag.edit_json(&proof_path(0), |p| {
+        p[EXPORT_PROOF_MEMBER] = proof_value(EARLIER_EXPORT);
+    });
+    bag.reseal();
+    let report = bag.verify();
+    assert_problems(&report, &[(&meta_path(0), Mismatch)]);
+    assert!(has_detail(
+        &report,
+        "differs from the digest journaled at export"
+    ));
+    bag.write(&meta_path(0), &metadata(&VERSIONS[0], EARLIER_SALT));
+    bag.reseal();
+    let report = bag.verify();
+    assert!(report.is_valid(), "{:?}", report.problems);
+}
+
+/// The forger edits the subject, puts the new file's digest in the export
+/// entry and recomputes its leaf hash: the entry is no longer the journal's,
+/// and its path does not lead to the signed root.
+#[test]
+fn export_entry_forged_for_edited_metadata() {
+    let bag = Bag::new();
+    bag.edit_json(&meta_path(1), |m| m["subject"] = json!("85073003427"));
+    let digest = to_hex(&sha256(&bag.read(&meta_path(1))));
+    bag.edit_json(&proof_path(1), |p| {
+        let export = &mut p[EXPORT_PROOF_MEMBER];
+        let mut entry: Value = serde_json::from_str(export["entry"].as_str().unwrap()).unwrap();
+        entry["details"][METADATA_SHA256] = json!(digest);
+        let entry = jcs::canonicalize(&entry).unwrap();
+        export["leaf_hash"] = json!(encode_hash(&leaf_hash(entry.as_bytes())));
+        export["entry"] = json!(entry);
+    });
+    bag.reseal();
+    let report = bag.verify();
+    assert_problems(&report, &[(&proof_path(1), Unverified)]);
+    assert!(
+        has_detail(&report, "its export proof: ")
+            && has_detail(&report, "does not lead to the root"),
+        "{:?}",
+        report.problems
+    );
+}
+
+/// The storing entry's own proof given as the export proof: it verifies and
+/// is about this version, but it is no export and committed to no metadata.
+#[test]
+fn export_proof_of_a_non_export_entry() {
+    let bag = Bag::new();
+    bag.edit_json(&proof_path(1), |p| {
+        p[EXPORT_PROOF_MEMBER] = proof_value(STORED[1]);
+    });
+    bag.reseal();
+    let p1 = proof_path(1);
+    let report = bag.verify();
+    assert_problems(&report, &[(&p1, Mismatch), (&p1, Malformed)]);
+    assert!(has_detail(
+        &report,
+        "its export entry's action is not record.export"
+    ));
+}
+
+// ---------------------------------------------------------------------------
+// The checkpoint and the key
+// ---------------------------------------------------------------------------
+
 #[test]
 fn checkpoint_signature_altered() {
     let bag = Bag::new();
@@ -804,8 +1045,9 @@ fn checkpoint_signature_altered() {
         format!("{text}{c}{}", &sig[1..])
     });
     bag.reseal();
+    // Both proofs of each proof.json carry the original checkpoint.
     let mut want = vec![("data/journal/checkpoint".to_owned(), Unverified)];
-    want.extend((0..4).map(|i| (proof_path(i), Mismatch)));
+    want.extend((0..8).map(|i| (proof_path(i % 4), Mismatch)));
     let want: Vec<(&str, ProblemKind)> = want.iter().map(|(p, k)| (p.as_str(), *k)).collect();
     let report = bag.verify();
     assert_problems(&report, &want);
@@ -831,14 +1073,17 @@ fn checkpoint_and_proofs_resigned_by_another_key() {
         format!("{}\n", key_of(&other)).as_bytes(),
     );
     for i in 0..4 {
-        bag.edit_json(&proof_path(i), |p| p["checkpoint"] = json!(resigned));
+        bag.edit_json(&proof_path(i), |p| {
+            p["checkpoint"] = json!(resigned);
+            p[EXPORT_PROOF_MEMBER]["checkpoint"] = json!(resigned);
+        });
     }
     bag.reseal();
     let mut want = vec![
         ("data/journal/vkey".to_owned(), Mismatch),
         ("data/journal/checkpoint".to_owned(), Unverified),
     ];
-    want.extend((0..4).map(|i| (proof_path(i), Unverified)));
+    want.extend((0..8).map(|i| (proof_path(i % 4), Unverified)));
     let want: Vec<(&str, ProblemKind)> = want.iter().map(|(p, k)| (p.as_str(), *k)).collect();
     assert_problems(&bag.verify(), &want);
     // Under its own key the bag is consistent, and the report says whose key.
@@ -855,7 +1100,7 @@ fn wrong_vkey_given() {
         ("data/journal/vkey".to_owned(), Mismatch),
         ("data/journal/checkpoint".to_owned(), Unverified),
     ];
-    want.extend((0..4).map(|i| (proof_path(i), Unverified)));
+    want.extend((0..8).map(|i| (proof_path(i % 4), Unverified)));
     let want: Vec<(&str, ProblemKind)> = want.iter().map(|(p, k)| (p.as_str(), *k)).collect();
     assert_problems(&report, &want);
     assert!(report.records.is_empty());
@@ -1058,7 +1303,8 @@ fn payload_oxum_missing_or_repeated() {
 fn checkpoint_size_label_wrong() {
     let bag = Bag::new();
     bag.edit_text("bag-info.txt", |t| {
-        t.replace("Probant-Checkpoint-Size: 7", "Probant-Checkpoint-Size: 8")
+        let size = format!("Probant-Checkpoint-Size: {SIZE}");
+        t.replace(&size, &format!("Probant-Checkpoint-Size: {}", SIZE + 1))
     });
     bag.reseal_tagmanifest();
     assert_problems(&bag.verify(), &[("bag-info.txt", Mismatch)]);
