@@ -370,7 +370,13 @@ fn main() -> Result<()> {
             .unwrap_or_else(|| default.into())
     };
     let base = PathBuf::from(get("--dir", "bench-out"));
-    if args.get(1).map(String::as_str) == Some("bag") {
+    // The subcommand may come after options (`scripts/bench.sh` puts `--dir` first).
+    let command = args
+        .iter()
+        .skip(1)
+        .find(|a| matches!(a.as_str(), "journal" | "vault" | "bag"))
+        .map(String::as_str);
+    if command == Some("bag") {
         std::fs::create_dir_all(&base)?;
         return bag::run(
             &base,
@@ -378,7 +384,7 @@ fn main() -> Result<()> {
             get("--kib", "100").parse()?,
         );
     }
-    if args.get(1).map(String::as_str) == Some("vault") {
+    if command == Some("vault") {
         std::fs::create_dir_all(&base)?;
         return vault::run(
             &base,
