@@ -74,6 +74,14 @@ step "tampering is detected: an altered proof is refused"
 sed 's/scanned-letter/forged-letter/' "$work/proof.json" > "$work/forged.json"
 if "$probant" verify-proof "$work/forged.json"; then echo "forged proof accepted?!"; exit 1; fi
 
+step "export the person's file as a BagIt bag with inclusion proofs, and check it offline (contract 4)"
+"$probant" export --subject "$subject" -o "$work/export-bag" --purpose "demo: hand the file to an auditor"
+"$probant" verify-bag "$work/export-bag" --vkey "$PROBANT_HOME/journal/vkey"
+
+step "tampering with the bag is detected: an edited metadata file is named"
+sed -i 's/"original_id": "PAPER-/"original_id": "FORGED-/' "$work"/export-bag/data/records/*/1/metadata.json
+if "$probant" verify-bag "$work/export-bag"; then echo "tampered bag accepted?!"; exit 1; fi
+
 step "journal verify: every tile recomputed from the decrypted entries, every checkpoint checked"
 "$probant" journal verify
 
