@@ -190,7 +190,19 @@ impl Vault {
             .filter(|v| *v >= 1)
             .ok_or_else(|| bad("the version is out of range".into()))?;
         let vdir = rel.split('/').fold(dir.to_owned(), |d, c| d.join(c));
-        let meta = read_metadata(&vdir.join("metadata.json"), &rel)?;
+        // The bytes parsed are the bytes whose digest the verified export
+        // entry committed to: nothing can change between check and use.
+        let bytes = read_capped(&vdir.join("metadata.json"), MAX_METADATA)?;
+        let digest: [u8; 32] = {
+            use sha2::Digest;
+            sha2::Sha256::digest(&bytes).into()
+        };
+        if to_hex(&digest) != record.metadata_sha256 {
+            return Err(bad(
+                "metadata.json changed after the bag was verified".into()
+            ));
+        }
+        let meta = parse_metadata(&bytes, &rel)?;
         if meta.record_id != *id || meta.version != version || meta.sha256 != to_hex(&record.sha256)
         {
             return Err(bad("metadata.json changed during the import".into()));
@@ -442,11 +454,10 @@ fn check_kept(m: &BagMetadata) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads and parses `metadata.json`. A parser's message can quote the
+/// Parses `metadata.json`. A parser's message can quote the
 /// offending value (a national number): only its position is kept.
-fn read_metadata(path: &Path, rel: &str) -> Result<BagMetadata, Error> {
-    let bytes = read_capped(path, MAX_METADATA)?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+fn parse_metadata(bytes: &[u8], rel: &str) -> Result<BagMetadata, Error> {
+    serde_json::from_slice(bytes).map_err(|e| {
         Error::invalid(
             "bag",
             format!(

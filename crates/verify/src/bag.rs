@@ -744,6 +744,10 @@ pub struct VerifiedRecord {
     pub sha256: Hash,
     /// The index (sequence number) of the journal entry that stored it.
     pub index: u64,
+    /// SHA-256 of `metadata.json`, as committed to by the export entry
+    /// (lowercase hex): what an importer must find when it reads the file
+    /// again, so that nothing changed between verification and use.
+    pub metadata_sha256: String,
 }
 
 /// The outcome of [`verify_bag`].
@@ -1309,12 +1313,16 @@ impl<B: BagFiles + ?Sized> Verifier<'_, B> {
             let expected = Expected::new(&id, version, content.as_ref(), journaled.as_ref());
             self.check_metadata(&dir, &expected);
             if let (Some(content), Some(journaled)) = (content, journaled) {
-                if !self.has_problem_under(&format!("{dir}/")) {
+                let committed = journaled.committed.clone();
+                if let (false, Some(metadata_sha256)) =
+                    (self.has_problem_under(&format!("{dir}/")), committed)
+                {
                     self.report.records.push(VerifiedRecord {
                         record_id: id,
                         version,
                         sha256: content.sha256,
                         index: journaled.index,
+                        metadata_sha256,
                     });
                 }
             }

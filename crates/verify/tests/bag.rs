@@ -635,6 +635,17 @@ fn valid_bag_verifies() {
         .map(|r| (r.record_id.clone(), r.version, r.sha256, r.index))
         .collect();
     assert_eq!(got, want);
+    // What an importer re-checks when it reads metadata.json again (AR-19).
+    for r in &report.records {
+        let meta = bag.read(&format!(
+            "data/records/{}/{}/metadata.json",
+            r.record_id, r.version
+        ));
+        assert_eq!(
+            r.metadata_sha256,
+            probant_verify::hash::to_hex(&sha256(&meta))
+        );
+    }
 }
 
 #[test]
