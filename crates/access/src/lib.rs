@@ -673,6 +673,67 @@ impl Access {
     }
 }
 
+impl Access {
+    /// Cross-checks the access state against the journal (AR-20.5, N-5.9.5):
+    /// the registered ids must be exactly those the journal registered
+    /// (`home.init`, `user.add`) and did not remove (`user.remove`), and the
+    /// policy in force must be the last one journaled (`home.init`,
+    /// `policy.apply`). Each file is authentic on its own (sealed); this
+    /// catches a whole file put back from an older backup. Reads the journal
+    /// up to its latest checkpoint; returns each problem found.
+    pub fn check_against_journal(&self, vault: &Vault) -> Result<Vec<String>, Error> {
+        let mut users = std::collections::BTreeSet::new();
+        let mut policy: Option<String> = None;
+        vault.journal().sync()?;
+        vault.journal().read_entries(0, None, |_, bytes| {
+            let e: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+            if e["outcome"] != "success" {
+                return Ok(());
+            }
+            let d = &e["details"];
+            let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+            match e["action"].as_str().unwrap_or_default() {
+                "home.init" => {
+                    users.extend(text(&d["administrator"]));
+                    users.extend(text(&d["approver"]));
+                    policy = text(&d["policy_hash"]);
+                }
+                "user.add" => users.extend(text(&d["user"])),
+                "user.remove" => {
+                    if let Some(u) = text(&d["user"]) {
+                        users.remove(&u);
+                    }
+                }
+                "policy.apply" => policy = text(&d["new_hash"]).or(policy.take()),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        let mut problems = Vec::new();
+        let registered: std::collections::BTreeSet<String> =
+            self.users.users.keys().cloned().collect();
+        for id in registered.difference(&users) {
+            problems.push(format!(
+                "access/users.sealed: {id:?} is registered, but by the journal it is not (never added, or removed since): restored from an older state, or forged"
+            ));
+        }
+        for id in users.difference(&registered) {
+            problems.push(format!(
+                "access/users.sealed: {id:?} was registered in the journal but is missing (restored from an older state?)"
+            ));
+        }
+        let current = self.policy.hash();
+        if policy.as_deref() != Some(current.as_str()) {
+            problems.push(format!(
+                "access/policy: the version in force ({} {current}) is not the last one journaled ({})",
+                self.policy.version,
+                policy.as_deref().unwrap_or("none")
+            ));
+        }
+        Ok(problems)
+    }
+}
+
 /// Passes each entry of `from..to` in `scope` to `sink`; returns how many.
 fn stream_scope(
     vault: &Vault,

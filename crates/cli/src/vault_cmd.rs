@@ -484,11 +484,16 @@ pub fn verify(home: &Home, record: Option<&str>, out: &Out) -> Result<i32> {
         0
     };
     let bar = progress(0, "verifying records", out);
-    let report = home.vault.verify(&scope, &mut |done, total| {
+    let mut report = home.vault.verify(&scope, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })?;
     bar.finish_and_clear();
+    if record.is_none() {
+        // The access state (users, policy) must be what the journal says it is.
+        let access = home.access.borrow().check_against_journal(&home.vault)?;
+        report.problems.extend(access);
+    }
     let outcome = if report.problems.is_empty() {
         Outcome::Success
     } else {

@@ -523,3 +523,47 @@ fn keys_and_audits_need_their_roles() {
     assert_eq!(refusals, 5);
     sb.at(&home, &["keys", "rotate"]).assert_ok();
 }
+
+/// AR-20.5, N-5.9.5: the access state put back from an older backup (a
+/// removed user restored, a policy version dropped) is authentic file by
+/// file, but `probant verify` finds it disagrees with the journal.
+#[test]
+fn access_state_rolled_back_is_found_by_verify() {
+    let (sb, home) = ready();
+    add_user(
+        &sb,
+        &home,
+        "carol",
+        &["--role", "case-handler", "--clearance", "internal"],
+    );
+    let users = home.join("access/users.sealed");
+    let old_users = std::fs::read(&users).unwrap();
+    sb.at(&home, &["users", "remove", "carol"]).assert_ok();
+    let v1 = single_json_line(&sb.at(&home, &["policy", "show", "--json"]).stdout)["legal_bases"]
+        .clone();
+    let file = sb.write(
+        "bases.json",
+        &v1.to_string().replace("\"*\"]", "\"*\", \"audit\"]"),
+    );
+    sb.at(
+        &home,
+        &["policy", "apply", "--legal-bases", file.to_str().unwrap()],
+    )
+    .assert_ok();
+    sb.at(&home, &["verify"]).assert_ok();
+    std::fs::write(&users, &old_users).unwrap();
+    std::fs::remove_file(home.join("access/policy/v000002.sealed")).unwrap();
+    let r = sb.at(&home, &["verify"]);
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(
+        r.stderr
+            .contains("access/users.sealed: \"carol\" is registered, but by the journal it is not"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("access/policy: the version in force (1 "),
+        "{}",
+        r.stderr
+    );
+}
