@@ -1,6 +1,5 @@
 //! `probant-bench vault`: ingest, read and verify on the embedded default,
 //! each beside the baseline a user would otherwise have, in the same run.
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,7 +11,7 @@ use probant_blobs::LocalBlobStore;
 use probant_catalog_sqlite::SqliteCatalog;
 use probant_crypto::{create_key_file, KeyRing, MasterKeySource};
 use probant_journal::{Actor, ActorKind, Journal, Options};
-use probant_vault::{Ctx, IngestRequest, Institution, Policy, RetentionClass, Vault, VerifyScope};
+use probant_vault::{Ctx, IngestRequest, Institution, Policy, Vault, VerifyScope};
 
 use crate::{openssl_sha256_rate, percentile, run as sh};
 
@@ -35,21 +34,13 @@ pub(crate) fn open_vault(dir: &Path) -> Result<Vault> {
         Options::default(),
     )?;
     let policy = Policy {
-        institution: Institution {
+        accept_unvalidated_formats: false,
+        max_validated_in_memory: 64 << 20,
+        ..Policy::for_institution(Institution {
             controller: "Institution".into(),
             executor: "IT".into(),
             place: "Brussels".into(),
-        },
-        classifications: Policy::default_classifications(),
-        retention: BTreeMap::from([(
-            "default".into(),
-            RetentionClass {
-                years: 10,
-                description: String::new(),
-            },
-        )]),
-        accept_unvalidated_formats: false,
-        max_validated_in_memory: 64 << 20,
+        })
     };
     let catalog = SqliteCatalog::open(&home.join("catalog.sqlite"))?;
     let blobs = LocalBlobStore::open(&home.join("blobs"))?;

@@ -46,6 +46,25 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// The policy `probant init` configures, for `institution`: the default
+    /// levels, a `default` retention class of 10 years, only validated
+    /// formats, files up to 512 MiB validated in memory.
+    pub fn for_institution(institution: Institution) -> Self {
+        Policy {
+            institution,
+            classifications: Self::default_classifications(),
+            retention: BTreeMap::from([(
+                "default".to_owned(),
+                RetentionClass {
+                    years: 10,
+                    description: "10 years from creation".into(),
+                },
+            )]),
+            accept_unvalidated_formats: false,
+            max_validated_in_memory: 512 << 20,
+        }
+    }
+
     /// The default levels of the minimum norms' classification scheme.
     pub fn default_classifications() -> Vec<String> {
         ["public", "internal", "confidential", "sensitive"]

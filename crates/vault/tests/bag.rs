@@ -4,7 +4,6 @@
 //! missing a previous version, and the in-memory limit of a migration. Each
 //! must fail closed: nothing half-written, nothing half-recorded, and the
 //! journal saying what happened (AR-19, AR-20.12, N-5.9.5).
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -13,8 +12,8 @@ use probant_catalog_sqlite::SqliteCatalog;
 use probant_crypto::{create_key_file, KeyRing, MasterKeySource};
 use probant_journal::{Actor, ActorKind, Journal, Options};
 use probant_vault::{
-    Ctx, Error, Gate, Grant, IngestRequest, Institution, Operation, Policy, Refusal,
-    RetentionClass, Selection, Target, Vault, Verdict,
+    Ctx, Error, Gate, Grant, IngestRequest, Institution, Operation, Policy, Refusal, Selection,
+    Target, Vault, Verdict,
 };
 use probant_verify::bag::{self, DirBag, PayloadFile};
 use probant_verify::hash::sha256;
@@ -39,21 +38,13 @@ impl Gate for ExportGate {
 
 fn policy(max_in_memory: u64, accept_unvalidated: bool) -> Policy {
     Policy {
-        institution: Institution {
+        accept_unvalidated_formats: accept_unvalidated,
+        max_validated_in_memory: max_in_memory,
+        ..Policy::for_institution(Institution {
             controller: "Institution".into(),
             executor: "IT".into(),
             place: "Brussels".into(),
-        },
-        classifications: Policy::default_classifications(),
-        retention: BTreeMap::from([(
-            "default".into(),
-            RetentionClass {
-                years: 10,
-                description: String::new(),
-            },
-        )]),
-        accept_unvalidated_formats: accept_unvalidated,
-        max_validated_in_memory: max_in_memory,
+        })
     }
 }
 

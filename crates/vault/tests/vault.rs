@@ -3,7 +3,6 @@
 //! personal or content-bearing stored in clear (CC-7.a.i), every kind of
 //! damage found and named by `verify` (AR-3.4, AR-13.3), and bad input
 //! refused with nothing left behind.
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,8 +12,8 @@ use probant_catalog_sqlite::SqliteCatalog;
 use probant_crypto::{create_key_file, KeyRing, MasterKeySource};
 use probant_journal::{Actor, ActorKind, Journal, Options};
 use probant_vault::{
-    Ctx, Error, Gate, Grant, IngestRequest, Institution, Operation, Policy, Refusal,
-    RetentionClass, SearchRequest, Target, Vault, Verdict, VerifyScope,
+    Ctx, Error, Gate, Grant, IngestRequest, Institution, Operation, Policy, Refusal, SearchRequest,
+    Target, Vault, Verdict, VerifyScope,
 };
 
 /// The vault's own tests decide with a plain rule, so that they test the
@@ -48,21 +47,13 @@ struct Fx {
 
 fn policy(max_in_memory: u64, accept_unvalidated: bool) -> Policy {
     Policy {
-        institution: Institution {
+        accept_unvalidated_formats: accept_unvalidated,
+        max_validated_in_memory: max_in_memory,
+        ..Policy::for_institution(Institution {
             controller: "Institution".into(),
             executor: "IT".into(),
             place: "Brussels".into(),
-        },
-        classifications: Policy::default_classifications(),
-        retention: BTreeMap::from([(
-            "default".into(),
-            RetentionClass {
-                years: 10,
-                description: String::new(),
-            },
-        )]),
-        accept_unvalidated_formats: accept_unvalidated,
-        max_validated_in_memory: max_in_memory,
+        })
     }
 }
 

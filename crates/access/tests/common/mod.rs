@@ -1,7 +1,6 @@
 //! A real home for the access tests: key ring, journal, SQLite catalog,
 //! local blobs, the access state and the Cedar gate — nothing mocked.
 #![allow(dead_code)]
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -11,8 +10,7 @@ use probant_catalog_sqlite::SqliteCatalog;
 use probant_crypto::{create_key_file, KeyRing, MasterKeySource};
 use probant_journal::{Actor, ActorKind, Journal, Options};
 use probant_vault::{
-    Ctx, Gate, IngestRequest, Institution, Operation, Policy, RetentionClass, Target, Vault,
-    Verdict,
+    Ctx, Gate, IngestRequest, Institution, Operation, Policy, Target, Vault, Verdict,
 };
 
 pub const HOME_ID: &str = "access-test-home";
@@ -47,21 +45,13 @@ pub struct Home {
 
 pub fn policy() -> Policy {
     Policy {
-        institution: Institution {
+        accept_unvalidated_formats: false,
+        max_validated_in_memory: 64 << 20,
+        ..Policy::for_institution(Institution {
             controller: "Institution".into(),
             executor: "IT".into(),
             place: "Brussels".into(),
-        },
-        classifications: Policy::default_classifications(),
-        retention: BTreeMap::from([(
-            "default".into(),
-            RetentionClass {
-                years: 10,
-                description: String::new(),
-            },
-        )]),
-        accept_unvalidated_formats: false,
-        max_validated_in_memory: 64 << 20,
+        })
     }
 }
 
