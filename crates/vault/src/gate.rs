@@ -150,17 +150,30 @@ impl Vault {
     ) -> Result<Grant, Error> {
         match verdict {
             Verdict::Permit(g) => Ok(g),
-            Verdict::Deny(r) => {
-                let mut e = self.event(ctx, "authz.deny", Outcome::Denied, resource);
-                e.details = Some(
-                    json!({ "requested": op.action(), "reason": r.code, "message": r.message }),
-                );
-                self.journal.append(&e)?;
-                Err(Error::Denied {
-                    code: r.code,
-                    message: r.message,
-                })
-            }
+            Verdict::Deny(r) => Err(self.journal_refusal(ctx, op.action(), r, resource)),
+        }
+    }
+
+    /// Journals a refusal as `authz.deny` (durable) and returns it as
+    /// [`Error::Denied`] — or the journal's error if it could not be
+    /// journaled (fail closed either way).
+    fn journal_refusal(
+        &self,
+        ctx: &Ctx,
+        requested: &str,
+        refusal: Refusal,
+        resource: Resource,
+    ) -> Error {
+        let mut e = self.event(ctx, "authz.deny", Outcome::Denied, resource);
+        e.details = Some(
+            json!({ "requested": requested, "reason": refusal.code, "message": refusal.message }),
+        );
+        match self.journal.append(&e) {
+            Ok(_) => Error::Denied {
+                code: refusal.code,
+                message: refusal.message,
+            },
+            Err(j) => j.into(),
         }
     }
 
@@ -196,7 +209,7 @@ impl Vault {
     /// Decides for an operation on the home as a whole (no record); a
     /// refusal is journaled and returned as [`Error::Denied`].
     pub fn authorize_system(&self, ctx: &Ctx, op: Operation) -> Result<Grant, Error> {
-        self.authorize(ctx, op, &Target::default(), Resource::default())
+        self.authorize_target(ctx, op, &Target::default())
     }
 
     /// [`Vault::authorize_system`] with a target (e.g. a consultation's
@@ -214,16 +227,6 @@ impl Vault {
     /// unregistered actor or a wrong credential) and returns it as
     /// [`Error::Denied`].
     pub fn refuse(&self, ctx: &Ctx, requested: &str, refusal: Refusal) -> Error {
-        let mut e = self.event(ctx, "authz.deny", Outcome::Denied, Resource::default());
-        e.details = Some(
-            json!({ "requested": requested, "reason": refusal.code, "message": refusal.message }),
-        );
-        match self.journal.append(&e) {
-            Ok(_) => Error::Denied {
-                code: refusal.code,
-                message: refusal.message,
-            },
-            Err(j) => j.into(),
-        }
+        self.journal_refusal(ctx, requested, refusal, Resource::default())
     }
 }

@@ -262,9 +262,10 @@ impl Vault {
                 return Err(Error::invalid(field, "expected a date YYYY-MM-DD"));
             }
         }
+        let original_id_index = q.original_id.as_deref().map(|o| self.original_id_index(o));
         let query = Query {
             subject_index: subject_index.clone(),
-            original_id: q.original_id.as_deref().map(|o| self.original_id_index(o)),
+            original_id: original_id_index.clone(),
             doc_type: q.doc_type.clone(),
             created_from: q.from.clone(),
             created_to: q.to.clone(),
@@ -297,7 +298,7 @@ impl Vault {
         Self::add_details(
             &mut e,
             json!({
-                "original_id": q.original_id.as_deref().map(|o| self.original_id_index(o)), "from": q.from, "to": q.to, "limit": q.limit,
+                "original_id": original_id_index, "from": q.from, "to": q.to, "limit": q.limit,
                 "results": rows.len(),
                 "withheld": found - rows.len(),
                 "records": rows.iter().map(|r| json!([r.record_id, r.version])).collect::<Vec<_>>(),
