@@ -143,7 +143,14 @@ pub fn missing_key_is_not_found(store: &dyn BlobStore) {
     assert_not_found(store, &k);
     write_generated(store, &k, 4, 200, 100);
     check_generated(store, &k, 4, 200);
+    // A key that is only the prefix of another blob (a directory, on a file
+    // system), and a key below a blob, hold nothing either.
+    let child = key("conformance/missing/child");
+    assert_not_found(store, &child);
     store.delete(&k).unwrap();
+    write_generated(store, &child, 5, 10, 10);
+    assert_not_found(store, &k);
+    store.delete(&child).unwrap();
 }
 
 /// A writer dropped without `finish`, after several parts, leaves no blob,

@@ -87,8 +87,12 @@
 //! runs its future *on that runtime*, the caller waiting on a channel. So the
 //! methods never call `block_on` on the caller's thread and are safe to call
 //! from any thread, including from inside another tokio runtime — but they
-//! block: async code should call them through `spawn_blocking`. The readers
-//! [`BlobStore::open`] returns read the file directly, with no runtime.
+//! block: async code should call them through `spawn_blocking`. Reads do not
+//! use the runtime at all: [`BlobStore::open`], [`BlobStore::size`] and the
+//! existence check of [`BlobStore::create`] open or stat the key's file
+//! directly (what object_store's `get` and `head` do on the local file
+//! system, without two thread hops per call), and the reader `open`
+//! returns is that file.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "conformance")]

@@ -223,3 +223,31 @@ fn backend(e: rusqlite::Error) -> Error {
         detail: e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use probant_catalog::conformance::{record_id, row};
+    use rusqlite::StatementStatus;
+
+    /// The bundled SQLite (STAT4) would re-parse and re-plan a cached
+    /// lookup every time its parameter is bound again; with the planner
+    /// stability guarantee on, a cached statement is prepared once.
+    #[test]
+    fn cached_lookups_are_not_prepared_again_for_each_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = SqliteCatalog::open(&dir.path().join("catalog.db")).unwrap();
+        let rows: Vec<RecordRow> = (1..=20).map(|i| row(i, 1)).collect();
+        catalog.insert(&rows).unwrap();
+        for i in 1..=20 {
+            assert_eq!(catalog.versions(&record_id(i)).unwrap().len(), 1);
+        }
+        let conn = catalog.conn().unwrap();
+        let stmt = conn.prepare_cached(sql::VERSIONS).unwrap();
+        assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0);
+        assert!(
+            stmt.get_status(StatementStatus::VmStep) > 0,
+            "the cached statement ran"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 //! tests (`stream::vectors`).
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 
 use probant_crypto::{
     create_key_file, DataKey, DecryptingReader, EncryptingWriter, Error, KeyPurpose, KeyRing,
@@ -207,6 +207,70 @@ fn sixty_four_mib_round_trip_streamed_through_a_file() {
     }
     assert_eq!(total, summary.plaintext_len);
     assert_eq!(&summary.sha256[..], actual.finish().as_ref());
+}
+
+/// `BufRead` hands out each verified segment without a copy; partial
+/// consumes are honoured, and a truncated stream fails in `fill_buf` after
+/// its verified segments exactly as `read` does (never an early end).
+#[test]
+fn buffered_reads_release_only_verified_segments() {
+    let key = DataKey::generate();
+    let plaintext = data(3 * SMALL as usize + 5, 3);
+    let stream = encrypt(&key, &plaintext, SMALL);
+    let mut reader = DecryptingReader::new(&key, &stream[..]).unwrap();
+    let mut out = Vec::new();
+    loop {
+        let chunk = reader.fill_buf().unwrap();
+        if chunk.is_empty() {
+            break;
+        }
+        assert!(chunk.len() <= SMALL as usize);
+        let take = chunk.len().min(1000);
+        out.extend_from_slice(&chunk[..take]);
+        reader.consume(take);
+    }
+    assert_eq!(out, plaintext);
+    assert!(reader.fill_buf().unwrap().is_empty(), "end stays the end");
+
+    let cut = &stream[..HEADER_LEN + 2 * (SMALL as usize + 16)];
+    let mut reader = DecryptingReader::new(&key, cut).unwrap();
+    let first = reader.fill_buf().unwrap().to_vec();
+    assert_eq!(first, plaintext[..SMALL as usize]);
+    reader.consume(first.len());
+    let err = reader.fill_buf().unwrap_err();
+    assert!(matches!(Error::from_io(&err), Some(Error::Unseal)));
+    assert!(
+        reader.fill_buf().is_err(),
+        "a tampered stream stays tampered"
+    );
+}
+
+/// One buffer serves many readers in turn, whatever their segment sizes,
+/// and a reader that refuses its stream gives nothing of it back.
+#[test]
+fn a_buffer_is_reused_across_streams_of_any_segment_size() {
+    let mut buffer = zeroize::Zeroizing::new(Vec::new());
+    for (segment, len) in [
+        (SMALL, 10_000),
+        (DEFAULT_SEGMENT_SIZE, 200_000),
+        (SMALL, 5),
+        (SMALL, 0),
+    ] {
+        let key = DataKey::generate();
+        let plaintext = data(len, len as u8);
+        let stream = encrypt(&key, &plaintext, segment);
+        let mut reader = DecryptingReader::with_buffer(&key, &stream[..], buffer).unwrap();
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).unwrap();
+        assert_eq!(out, plaintext, "segment {segment}, {len} bytes");
+        buffer = reader.into_buffer();
+    }
+    let stream = encrypt(&DataKey::generate(), b"another key", SMALL);
+    let wrong = DataKey::generate();
+    assert!(matches!(
+        DecryptingReader::with_buffer(&wrong, &stream[..], buffer),
+        Err(Error::Unseal)
+    ));
 }
 
 proptest! {

@@ -5,12 +5,13 @@
 //! (blobs without rows, ingest entries without rows) reported; and the
 //! journal verified (AR-13.3, AR-19, N-5.9.7).
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use probant_catalog::RecordRow;
 use probant_verify::bag::CONTENT_ACTIONS;
 use serde_json::Value;
 
-use crate::read::{check_digest, copy_hashing};
+use crate::read::SegmentBuffer;
 use crate::row::metadata_digest;
 use crate::{Error, Vault};
 
@@ -90,9 +91,10 @@ impl Vault {
                     let done = &done;
                     s.spawn(move || {
                         let mut part = VaultReport::default();
+                        let mut buffer = SegmentBuffer::default();
                         for row in rows.iter().skip(t).step_by(threads) {
                             let before = part.bytes_verified;
-                            self.check_content(row, &mut part);
+                            self.check_content(row, &mut part, &mut buffer);
                             self.check_against_journal(row, &mut part);
                             done.fetch_add(
                                 part.bytes_verified - before,
@@ -123,12 +125,16 @@ impl Vault {
         report
     }
 
-    fn check_content(&self, row: &RecordRow, report: &mut VaultReport) {
+    fn check_content(&self, row: &RecordRow, report: &mut VaultReport, buffer: &mut SegmentBuffer) {
         let name = format!("record {} version {}", row.record_id, row.version);
         let result = self
-            .open_content(row)
-            .and_then(|mut r| copy_hashing(&mut r, &mut std::io::sink(), row))
-            .and_then(|(size, digest)| check_digest(row, size, &digest).map(|_| size));
+            .copy_content(
+                row,
+                &mut std::io::sink(),
+                Path::new("the digest check"),
+                buffer,
+            )
+            .map(|(size, _)| size);
         match result {
             Ok(size) => report.bytes_verified += size,
             Err(Error::Blob(e)) => report

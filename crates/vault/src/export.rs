@@ -19,7 +19,6 @@
 //! subject's national number included): it is meant for an authorised
 //! recipient, and is protected in transit by the channel it travels on.
 use std::collections::{BTreeMap, HashSet};
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -33,8 +32,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::ingest::{on_threads, SOURCE_NAME};
-use crate::read::{check_digest, resource_of, target_of};
-use crate::{Ctx, Error, Grant, Operation, RecordView, SearchRequest, Vault};
+use crate::read::{resource_of, target_of, SegmentBuffer};
+use crate::{Ctx, Error, Grant, Operation, RecordView, SearchRequest, Vault, Verdict};
 
 /// Which records an export or a migration is about.
 #[derive(Clone, Debug)]
@@ -131,8 +130,9 @@ const EXPORT_THREADS: usize = 3;
 /// Versions proven in one batch (one checkpoint check, bundles decrypted
 /// once) and written by one worker.
 const EXPORT_CHUNK: usize = 64;
-/// Plaintext is copied through a buffer of this size, one per worker.
-const COPY_BUFFER: usize = 256 << 10;
+/// Threads asking the gate (a Cedar decision costs tens of microseconds;
+/// the catalog is read on a third).
+const DECIDERS: usize = 2;
 /// `record.export` entries are appended this many at a time.
 const EVENTS_PER_APPEND: usize = 4096;
 
@@ -211,7 +211,7 @@ impl Vault {
     }
 
     /// Every version of every selected record, each authorised for `op`.
-    /// The catalog is read on this thread while the gate decides on another
+    /// The catalog is read on this thread while the gate decides on two others
     /// (both cost per version). A record that does not exist refuses the
     /// whole request (journaled as a failure of `op`, as a read of an
     /// absent record is); so does the first refusal in selection order
@@ -223,20 +223,19 @@ impl Vault {
         op: Operation,
     ) -> Result<(Vec<RecordRow>, Vec<Grant>), Error> {
         let ids = self.selected_ids(ctx, selection)?;
-        let (tx, rx) = mpsc::sync_channel::<Vec<RecordRow>>(256);
+        let (tx, rx) = mpsc::sync_channel::<(usize, Vec<RecordRow>)>(256);
+        let rx = std::sync::Mutex::new(rx);
         let (read, decided) = std::thread::scope(|s| {
-            let decider = s.spawn(move || {
-                let decide = |row: RecordRow| {
-                    let verdict = self.gate.decide(ctx, op, &target_of(&row));
-                    (row, verdict)
-                };
-                rx.into_iter().flatten().map(decide).collect::<Vec<_>>()
-            });
+            let deciders: Vec<_> = (0..DECIDERS)
+                .map(|_| s.spawn(|| self.decide_versions(ctx, op, &rx)))
+                .collect();
             let read = self.read_versions(&ids, &tx);
             drop(tx);
-            let decided = decider
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            let mut decided: Vec<(usize, RecordRow, Verdict)> = Vec::with_capacity(ids.len());
+            for d in deciders {
+                decided.extend(d.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            }
+            decided.sort_by_key(|(i, _, _)| *i);
             (read, decided)
         });
         if let Some(absent) = read? {
@@ -244,7 +243,7 @@ impl Vault {
         }
         decided
             .into_iter()
-            .map(|(row, verdict)| {
+            .map(|(_, row, verdict)| {
                 let grant = self
                     .settle(ctx, op, verdict, resource_of(&row))
                     .map_err(|e| in_record(e, &row))?;
@@ -254,23 +253,46 @@ impl Vault {
             .map(|pairs| pairs.into_iter().unzip())
     }
 
-    /// Sends the versions of each record to `to`; stops at the first record
-    /// that does not exist and returns its id.
+    /// Sends the versions of each record, numbered in selection order, to
+    /// `to`; stops at the first record that does not exist and returns its
+    /// id.
     fn read_versions<'i>(
         &self,
         ids: &'i [String],
-        to: &mpsc::SyncSender<Vec<RecordRow>>,
+        to: &mpsc::SyncSender<(usize, Vec<RecordRow>)>,
     ) -> Result<Option<&'i str>, Error> {
-        for id in ids {
+        for (i, id) in ids.iter().enumerate() {
             let versions = self.catalog.versions(id)?;
             if versions.is_empty() {
                 return Ok(Some(id));
             }
-            if to.send(versions).is_err() {
+            if to.send((i, versions)).is_err() {
                 break;
             }
         }
         Ok(None)
+    }
+
+    /// Asks the gate about every version received until the channel
+    /// closes; each with its position (record number, then version) so
+    /// that the deciders' results can be put back in selection order.
+    fn decide_versions(
+        &self,
+        ctx: &Ctx,
+        op: Operation,
+        from: &std::sync::Mutex<mpsc::Receiver<(usize, Vec<RecordRow>)>>,
+    ) -> Vec<(usize, RecordRow, Verdict)> {
+        let mut decided = Vec::new();
+        loop {
+            let next = from.lock().map(|rx| rx.recv());
+            let Ok(Ok((i, versions))) = next else {
+                return decided;
+            };
+            for row in versions {
+                let verdict = self.gate.decide(ctx, op, &target_of(&row));
+                decided.push((i, row, verdict));
+            }
+        }
     }
 
     /// Journals the failed attempt on an absent record and returns
@@ -480,14 +502,20 @@ impl Vault {
                 .map(|_| {
                     let (tx, next, stop, chunks) = (tx.clone(), &next, &stop, &chunks);
                     s.spawn(move || {
-                        let mut buf = vec![0u8; COPY_BUFFER];
+                        let mut buffer = SegmentBuffer::default();
                         let mut mine = Vec::new();
                         loop {
                             let c = next.fetch_add(1, Ordering::SeqCst);
                             let Some(chunk) = chunks.get(c) else { break };
                             let first = c * EXPORT_CHUNK;
-                            match self.export_chunk(root, (first, chunk), size, &mut buf, &tx, stop)
-                            {
+                            match self.export_chunk(
+                                root,
+                                (first, chunk),
+                                size,
+                                &mut buffer,
+                                &tx,
+                                stop,
+                            ) {
                                 Ok(done) => mine.extend(done),
                                 Err(e) => {
                                     stop.store(true, Ordering::SeqCst);
@@ -525,7 +553,7 @@ impl Vault {
         root: &Path,
         (first, chunk): (usize, &[Outgoing]),
         size: u64,
-        buf: &mut [u8],
+        buffer: &mut SegmentBuffer,
         written: &mpsc::Sender<u64>,
         stop: &AtomicBool,
     ) -> Result<Vec<(usize, Written)>, Error> {
@@ -539,7 +567,10 @@ impl Vault {
             if stop.load(Ordering::SeqCst) {
                 return Err(Error::Interrupted);
             }
-            out.push((first + i, self.export_version(root, version, proofs, buf)?));
+            out.push((
+                first + i,
+                self.export_version(root, version, proofs, buffer)?,
+            ));
             let _ = written.send(version.row.size);
         }
         Ok(out)
@@ -553,7 +584,7 @@ impl Vault {
         root: &Path,
         outgoing: &Outgoing,
         (stored, export): (&InclusionProof, &InclusionProof),
-        buf: &mut [u8],
+        buffer: &mut SegmentBuffer,
     ) -> Result<Written, Error> {
         let (row, described) = (outgoing.row, &outgoing.described);
         check_record_id(&row.record_id)?;
@@ -569,7 +600,7 @@ impl Vault {
         let full = root.join(&dir);
         std::fs::create_dir(&full).map_err(Error::io(&full))?;
         let content = format!("{dir}/{}", described.content_name);
-        let digest = self.write_plaintext(row, &root.join(&content), buf)?;
+        let digest = self.write_plaintext(row, &root.join(&content), buffer)?;
         let proof = ProofDocument { stored, export };
         let files = vec![
             PayloadFile {
@@ -592,31 +623,17 @@ impl Vault {
         Ok((version, files))
     }
 
-    /// Decrypts a version into `path` through `buf`, hashing as it goes;
-    /// refuses content whose digest or length differs from the recorded
-    /// one. Returns the digest.
-    fn write_plaintext(&self, row: &RecordRow, path: &Path, buf: &mut [u8]) -> Result<Hash, Error> {
-        use sha2::Digest;
-        let mut reader = self.open_content(row)?;
+    /// Decrypts a version into `path`, hashing as it goes; refuses content
+    /// whose digest or length differs from the recorded one. Returns the
+    /// digest.
+    fn write_plaintext(
+        &self,
+        row: &RecordRow,
+        path: &Path,
+        buffer: &mut SegmentBuffer,
+    ) -> Result<Hash, Error> {
         let mut file = std::fs::File::create(path).map_err(Error::io(path))?;
-        let mut hasher = sha2::Sha256::new();
-        let mut size = 0u64;
-        loop {
-            let n = reader.read(buf).map_err(|_| Error::Integrity {
-                detail: format!(
-                    "the content of record {} version {} does not decrypt (altered or truncated)",
-                    row.record_id, row.version
-                ),
-            })?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            file.write_all(&buf[..n]).map_err(Error::io(path))?;
-            size += n as u64;
-        }
-        let digest: Hash = hasher.finalize().into();
-        check_digest(row, size, &digest)?;
+        let (_, digest) = self.copy_content(row, &mut file, path, buffer)?;
         Ok(digest)
     }
 }

@@ -211,18 +211,35 @@ impl Vault {
     /// Decrypts into `path` while hashing; refuses content whose digest or
     /// length differs from the recorded one.
     fn write_content(&self, row: &RecordRow, path: &Path) -> Result<(), Error> {
-        let mut reader = self.open_content(row)?;
         let mut file = std::fs::File::create(path).map_err(Error::io(path))?;
-        let (size, digest) = copy_hashing(&mut reader, &mut file, row)?;
-        check_digest(row, size, &digest)?;
+        self.copy_content(row, &mut file, path, &mut SegmentBuffer::default())?;
         file.sync_all().map_err(Error::io(path))?;
         Ok(())
+    }
+
+    /// Decrypts a version's content into `out` (named `out_path` in errors)
+    /// while hashing it, and refuses it unless its length and SHA-256 are
+    /// the recorded ones; returns both. `buffer` is lent to the decrypting
+    /// reader and given back, for a worker that copies many versions.
+    pub(crate) fn copy_content(
+        &self,
+        row: &RecordRow,
+        out: &mut impl Write,
+        out_path: &Path,
+        buffer: &mut SegmentBuffer,
+    ) -> Result<(u64, [u8; 32]), Error> {
+        let mut reader = self.open_content(row, std::mem::take(buffer))?;
+        let (size, digest) = copy_hashing(&mut reader, out, out_path, row)?;
+        *buffer = reader.into_buffer();
+        check_digest(row, size, &digest)?;
+        Ok((size, digest))
     }
 
     /// A reader of a version's plaintext (authenticated segment by segment).
     pub(crate) fn open_content(
         &self,
         row: &RecordRow,
+        buffer: SegmentBuffer,
     ) -> Result<DecryptingReader<Box<dyn std::io::Read + Send>>, Error> {
         let wrapped = WrappedKey {
             kek_version: row.kek_version,
@@ -238,7 +255,7 @@ impl Vault {
                 ),
             })?;
         let blob = self.blobs.open(&BlobKey::new(&row.blob_key)?)?;
-        DecryptingReader::new(&key, blob).map_err(|_| Error::Integrity {
+        DecryptingReader::with_buffer(&key, blob, buffer).map_err(|_| Error::Integrity {
             detail: format!("the content of record {} version {} does not decrypt (altered, truncated or swapped)", row.record_id, row.version),
         })
     }
@@ -385,34 +402,43 @@ impl Vault {
     }
 }
 
-/// Copies plaintext from `reader` to `out`, returning its length and SHA-256.
-pub(crate) fn copy_hashing(
-    reader: &mut impl std::io::Read,
+/// The plaintext buffer a decrypting reader works in, lent from reader to
+/// reader by a worker (`DecryptingReader::with_buffer`); zeroized on drop.
+pub(crate) type SegmentBuffer = zeroize::Zeroizing<Vec<u8>>;
+
+/// Copies the verified plaintext of a version from `reader` to `out` (named
+/// `out_path` in errors), returning its length and SHA-256. Segments are
+/// hashed and written where the reader verified them: no copy, and no
+/// plaintext buffer of ours left behind in freed memory.
+fn copy_hashing(
+    reader: &mut impl std::io::BufRead,
     out: &mut impl Write,
+    out_path: &Path,
     row: &RecordRow,
 ) -> Result<(u64, [u8; 32]), Error> {
     use sha2::Digest;
     let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
     let mut size = 0u64;
     loop {
-        let n = reader.read(&mut buf).map_err(|_| Error::Integrity {
+        let segment = reader.fill_buf().map_err(|_| Error::Integrity {
             detail: format!(
                 "the content of record {} version {} does not decrypt (altered or truncated)",
                 row.record_id, row.version
             ),
         })?;
-        if n == 0 {
+        if segment.is_empty() {
             break;
         }
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(Error::io("output"))?;
+        hasher.update(segment);
+        out.write_all(segment).map_err(Error::io(out_path))?;
+        let n = segment.len();
         size += n as u64;
+        reader.consume(n);
     }
     Ok((size, hasher.finalize().into()))
 }
 
-pub(crate) fn check_digest(row: &RecordRow, size: u64, digest: &[u8; 32]) -> Result<(), Error> {
+fn check_digest(row: &RecordRow, size: u64, digest: &[u8; 32]) -> Result<(), Error> {
     let hex = probant_verify::hash::to_hex(digest);
     if size != row.size || hex != row.sha256 {
         return Err(Error::Integrity {

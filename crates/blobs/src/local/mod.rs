@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime};
 use futures::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjPath;
-use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt};
+use object_store::{ObjectStore, ObjectStoreExt};
 
 use crate::durable::sync_dir;
 use crate::runtime::Runtime;
@@ -173,6 +173,35 @@ impl LocalBlobStore {
     }
 }
 
+impl LocalBlobStore {
+    /// The metadata of the blob under `key`; [`Error::NotFound`] unless a
+    /// regular file is there. Reads go straight to the file system, not
+    /// through object_store's runtime: `LocalFileSystem::get` and `head`
+    /// open and stat the same path, and the hop to the runtime's threads
+    /// (two context switches per call) dominated small reads and exports.
+    fn stat(&self, key: &BlobKey) -> Result<std::fs::Metadata, Error> {
+        let path = self.path_of(key);
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => Ok(meta),
+            Ok(_) => Err(Error::NotFound {
+                key: key.to_string(),
+            }),
+            Err(e) => Err(absent_or(e, key, "stat", &path)),
+        }
+    }
+}
+
+/// A missing file, or a key below a blob (`a/b` where `a` is a file: "not a
+/// directory"), is an absent key; anything else is an I/O error.
+fn absent_or(e: std::io::Error, key: &BlobKey, op: &'static str, path: &Path) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => Error::NotFound {
+            key: key.to_string(),
+        },
+        _ => Error::io(op, path)(e),
+    }
+}
+
 /// object_store's staging name for a single-part put: `<name>#<digits>`.
 fn is_put_staging(name: &str) -> bool {
     name.rsplit_once('#').is_some_and(|(base, n)| {
@@ -202,21 +231,18 @@ fn staging_path() -> Result<ObjPath, Error> {
 
 impl BlobStore for LocalBlobStore {
     fn create(&self, key: &BlobKey) -> Result<Box<dyn BlobWriter>, Error> {
-        let dest = obj_path(key.as_str())?;
         let staging = staging_path()?;
-        let fs = self.inner.fs.clone();
-        let k = key.to_string();
-        self.inner.rt.run(async move {
-            // Early refusal; the create-only publish in `finish` is what
-            // makes immutability hold against concurrent writers.
-            match fs.head(&dest).await {
-                Ok(_) => Err(Error::Exists { key: k }),
-                Err(e) => match Error::backend("check key", &k)(e) {
-                    Error::NotFound { .. } => Ok(()),
-                    e => Err(e),
-                },
+        // Early refusal; the create-only publish in `finish` is what makes
+        // immutability hold against concurrent writers.
+        match self.stat(key) {
+            Ok(_) => {
+                return Err(Error::Exists {
+                    key: key.to_string(),
+                })
             }
-        })?;
+            Err(Error::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
         // The multipart upload starts only if the blob outgrows one part;
         // a smaller blob is published by one create-only put.
         Ok(Box::new(writer::LocalWriter::new(
@@ -227,33 +253,25 @@ impl BlobStore for LocalBlobStore {
     }
 
     fn open(&self, key: &BlobKey) -> Result<Box<dyn std::io::Read + Send>, Error> {
-        let p = obj_path(key.as_str())?;
-        let fs = self.inner.fs.clone();
-        let k = key.to_string();
-        let got = self
-            .inner
-            .rt
-            .run(async move { fs.get(&p).await.map_err(Error::backend("open", &k)) })?;
-        match got.payload {
-            GetResultPayload::File(file, _) => Ok(Box::new(file)),
-            _ => Err(Error::Backend {
-                op: "open",
-                source: "the local store returned a stream, not a file".into(),
-            }),
+        let path = self.path_of(key);
+        let file = std::fs::File::open(&path).map_err(|e| absent_or(e, key, "open", &path))?;
+        let meta = file.metadata().map_err(Error::io("open", &path))?;
+        if !meta.is_file() {
+            return Err(Error::NotFound {
+                key: key.to_string(),
+            });
         }
+        Ok(Box::new(file))
     }
 
     fn size(&self, key: &BlobKey) -> Result<u64, Error> {
-        let p = obj_path(key.as_str())?;
-        let fs = self.inner.fs.clone();
-        let k = key.to_string();
-        self.inner.rt.run(async move {
-            let meta = fs.head(&p).await.map_err(Error::backend("size", &k))?;
-            Ok(meta.size)
-        })
+        self.stat(key).map(|meta| meta.len())
     }
 
     fn delete(&self, key: &BlobKey) -> Result<(), Error> {
+        // A directory (the prefix of other keys) is not a blob: object_store
+        // would fail on it with an I/O error rather than "not found".
+        self.stat(key)?;
         let p = obj_path(key.as_str())?;
         let fs = self.inner.fs.clone();
         let k = key.to_string();

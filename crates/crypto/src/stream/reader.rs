@@ -1,6 +1,6 @@
 //! [`DecryptingReader`]: `PRBSTRM1` stream in, authenticated plaintext out.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 
 use aws_lc_rs::aead::LessSafeKey;
 use zeroize::Zeroizing;
@@ -57,17 +57,41 @@ impl<R: Read> DecryptingReader<R> {
     /// # Errors
     /// [`Error::MalformedStream`] if the header is missing or invalid; [`Error::Unseal`] if the first
     /// segment does not authenticate (wrong key, damage, no segment); [`Error::StreamIo`].
-    pub fn new(key: &DataKey, mut inner: R) -> Result<Self, Error> {
+    pub fn new(key: &DataKey, inner: R) -> Result<Self, Error> {
+        Self::with_buffer(key, inner, Zeroizing::new(Vec::new()))
+    }
+
+    /// [`Self::new`], decrypting into `buffer`'s allocation: one that
+    /// [`Self::into_buffer`] took back from an earlier reader. A worker
+    /// decrypting many records then clears one buffer when it is done,
+    /// rather than one per record (zeroizing is a byte-by-byte volatile
+    /// write, slower than the decryption of a small record's segment).
+    ///
+    /// # Errors
+    /// As [`Self::new`]; `buffer` is then dropped, and so zeroized.
+    pub fn with_buffer(
+        key: &DataKey,
+        mut inner: R,
+        mut buffer: Zeroizing<Vec<u8>>,
+    ) -> Result<Self, Error> {
         let mut bytes = [0u8; HEADER_LEN];
         if read_full(&mut inner, &mut bytes).map_err(Error::StreamIo)? < HEADER_LEN {
             return Err(Error::MalformedStream("shorter than a header"));
         }
         let header = Header::parse(bytes)?;
+        let len = header.segment_size() as usize + TAG_LEN + 1;
+        if buffer.capacity() < len {
+            // Growing in place could move the old bytes and free them
+            // uncleared: the old allocation goes (zeroized), a new one comes.
+            buffer = Zeroizing::new(Vec::with_capacity(len));
+        }
+        buffer.clear();
+        buffer.resize(len, 0);
         let mut reader = DecryptingReader {
             inner,
             key: primitives::aes_gcm_key(key.secret()),
             header,
-            buf: Zeroizing::new(vec![0u8; header.segment_size() as usize + TAG_LEN + 1]),
+            buf: buffer,
             pos: 0,
             end: 0,
             carry: None,
@@ -81,6 +105,12 @@ impl<R: Read> DecryptingReader<R> {
                 _ => Error::StreamIo(e),
             })?;
         Ok(reader)
+    }
+
+    /// Gives back the reader's buffer, plaintext and all, for
+    /// [`Self::with_buffer`]; it is zeroized when finally dropped.
+    pub fn into_buffer(self) -> Zeroizing<Vec<u8>> {
+        self.buf
     }
 
     /// Reads, authenticates and decrypts the next segment into `buf[0..end]`.
@@ -146,18 +176,34 @@ impl<R: Read> Read for DecryptingReader<R> {
         if out.is_empty() {
             return Ok(0);
         }
+        let verified = self.fill_buf()?;
+        let n = out.len().min(verified.len());
+        out[..n].copy_from_slice(&verified[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+/// The verified plaintext of the current segment, without a copy into the
+/// caller's buffer (a consumer that hashes and writes what it reads saves
+/// one pass over the content). The same guarantees as `read`: nothing
+/// unauthenticated is ever returned, and an empty slice means the final
+/// segment verified.
+impl<R: Read> BufRead for DecryptingReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         while self.pos == self.end {
             match self.state {
                 State::Reading => self.next_segment()?,
-                State::Done => return Ok(0),
+                State::Done => return Ok(&[]),
                 State::Tampered => return Err(tampered()),
                 State::Broken => return Err(io::Error::other(Error::StreamPoisoned)),
             }
         }
-        let n = out.len().min(self.end - self.pos);
-        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
+        Ok(&self.buf[self.pos..self.end])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.end);
     }
 }
 
