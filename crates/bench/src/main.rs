@@ -332,6 +332,14 @@ fn time_proofs(journal: &Journal, sizes: &[u64], samples: usize) -> Result<(Vec<
 
 /// `openssl dgst -sha256` throughput over a cached file of `bytes` bytes.
 pub(crate) fn openssl_sha256_rate(dir: &Path, bytes: u64) -> Result<f64> {
+    openssl_sha256_rate_cold(dir, bytes, 0)
+}
+
+/// `openssl dgst -sha256` throughput over a file of `bytes` bytes whose
+/// first `cold` bytes are not in the page cache (synced, then dropped with
+/// GNU dd's `iflag=nocache`): the baseline for reading a vault whose large
+/// blobs the store has released from the cache.
+pub(crate) fn openssl_sha256_rate_cold(dir: &Path, bytes: u64, cold: u64) -> Result<f64> {
     let file = dir.join("sha-baseline.bin");
     {
         use std::io::Write;
@@ -350,6 +358,18 @@ pub(crate) fn openssl_sha256_rate(dir: &Path, bytes: u64) -> Result<f64> {
         .arg("dgst")
         .arg("-sha256")
         .arg(&file))?; // warm the page cache
+    if cold > 0 {
+        run(Command::new("sync").arg(&file))?;
+        run(Command::new("dd")
+            .arg(format!("if={}", file.display()))
+            .args(["iflag=nocache", "count=0", "status=none"]))?;
+        // Warm again what is not meant to be cold.
+        let warm_from = cold.div_ceil(1 << 20);
+        run(Command::new("dd")
+            .arg(format!("if={}", file.display()))
+            .args(["of=/dev/null", "bs=1M", "status=none"])
+            .arg(format!("skip={warm_from}")))?;
+    }
     let t = Instant::now();
     run(Command::new("openssl")
         .arg("dgst")

@@ -13,7 +13,7 @@ use probant_crypto::{create_key_file, KeyRing, MasterKeySource};
 use probant_journal::{Actor, ActorKind, Journal, Options};
 use probant_vault::{Ctx, IngestRequest, Institution, Policy, Vault, VerifyScope};
 
-use crate::{openssl_sha256_rate, percentile, run as sh};
+use crate::{openssl_sha256_rate_cold, percentile, run as sh};
 
 pub(crate) fn open_vault(dir: &Path) -> Result<Vault> {
     let key = dir.join("keys/bench.key");
@@ -141,59 +141,106 @@ pub fn run(base: &Path, gib: u64, small: usize) -> Result<()> {
         return Ok(()); // for profiling the small-document phase alone
     }
     reads(&vault, dir)?;
-    verify(&vault, dir)?;
+    // The large blobs were released from the page cache once durable.
+    verify(&vault, dir, BIG_ROUNDS as u64 * (gib << 30))?;
     Ok(())
 }
+
+/// Rounds of the 1 GiB comparison. This machine's virtual disk slows down
+/// for a while after a large write, so whoever runs second pays for the
+/// first: the contenders take turns in going first, each measurement
+/// starts after an untimed `sync`, and medians are compared.
+const BIG_ROUNDS: usize = 3;
+
+/// One timed contender of the 1 GiB comparison.
+type Contender<'a> = Box<dyn Fn() -> Result<()> + 'a>;
 
 fn big_file(vault: &Vault, dir: &Path, bytes: u64) -> Result<()> {
     let src = dir.join("big.txt");
     write_text(&src, bytes)?;
     sh(Command::new("openssl").arg("dgst").arg("-sha256").arg(&src))?; // warm the cache
-    let sha = bytes as f64
-        / timed(|| sh(Command::new("openssl").arg("dgst").arg("-sha256").arg(&src)).map(|_| ()))?;
-    let copy = dir.join("big.copy");
-    let cp = bytes as f64
-        / timed(|| {
-            sh(Command::new("sh").arg("-c").arg(format!(
-                "cp '{}' '{}' && sync",
-                src.display(),
-                copy.display()
-            )))
-            .map(|_| ())
-        })?;
-    std::fs::remove_file(&copy)?;
-    let ours = bytes as f64
-        / timed(|| {
-            vault
-                .ingest(&ctx(), &request(src.clone(), 0))
-                .map(|_| ())
-                .map_err(Into::into)
-        })?;
+    let age = match age_tool() {
+        Some(tool) => Some((tool, age_recipient(dir)?)),
+        None => None,
+    };
+    let (mut sha, mut cp, mut rage, mut ours) = (vec![], vec![], vec![], vec![]);
+    for round in 0..BIG_ROUNDS {
+        let mut contenders: Vec<(&str, Contender)> = vec![
+            ("openssl", Box::new(|| openssl_dgst(&src))),
+            (
+                "cp",
+                Box::new(|| copy_and_sync(&src, &dir.join("big.copy"))),
+            ),
+            ("probant", Box::new(|| ingest_big(vault, &src, round))),
+        ];
+        if let Some((tool, (_, recipient))) = &age {
+            let (src, out) = (&src, dir.join("big.age"));
+            contenders.push((
+                "age",
+                Box::new(move || age_encrypt(tool, recipient, src, &out)),
+            ));
+        }
+        if round % 2 == 1 {
+            contenders.reverse();
+        }
+        for (name, run) in contenders {
+            sh(&mut Command::new("sync"))?;
+            let rate = bytes as f64 / timed(run)?;
+            eprintln!("  round {round}: {name} {:.0} MB/s", rate / 1e6);
+            match name {
+                "openssl" => sha.push(rate),
+                "cp" => cp.push(rate),
+                "age" => rage.push(rate),
+                _ => ours.push(rate),
+            }
+        }
+        let _ = std::fs::remove_file(dir.join("big.copy"));
+        let _ = std::fs::remove_file(dir.join("big.age"));
+    }
+    let (sha, cp, ours) = (median(&mut sha), median(&mut cp), median(&mut ours));
     let slower = sha.min(cp);
     println!(
-        "| ingest of a {} GiB file (validate, SHA-256, encrypt, durable) | {:.0} MB/s | `openssl dgst -sha256` {:.0} MB/s, `cp`+`sync` {:.0} MB/s | {:.2} × the slower | ≥ 0.7 |",
+        "| ingest of a {} GiB file (validate, SHA-256, encrypt, durable), median of {BIG_ROUNDS} rounds taking turns | {:.0} MB/s | `openssl dgst -sha256` {:.0} MB/s, `cp`+`sync` {:.0} MB/s | {:.2} × the slower | ≥ 0.7 |",
         bytes >> 30, ours / 1e6, sha / 1e6, cp / 1e6, ours / slower
     );
-    match age_tool() {
-        Some(tool) => {
-            let out = dir.join("big.age");
-            let (id_file, recipient) = age_recipient(dir)?;
-            let rate = bytes as f64
-                / timed(|| {
-                    sh(Command::new(tool)
-                        .args(["-e", "-r", &recipient, "-o"])
-                        .arg(&out)
-                        .arg(&src))
-                    .map(|_| ())
-                })?;
-            let _ = std::fs::remove_file(&out);
+    match age {
+        Some((tool, (id_file, _))) => {
+            let rate = median(&mut rage);
             let _ = std::fs::remove_file(id_file);
-            println!("| same ingest vs encrypting the file with `{tool}` (age format) | {:.0} MB/s | `{tool} -e` {:.0} MB/s | {:.2} | ≥ 1.0 |", ours / 1e6, rate / 1e6, ours / rate);
+            println!("| same ingest vs encrypting the file with `{tool}` (age format, not synced) | {:.0} MB/s | `{tool} -e` {:.0} MB/s | {:.2} | ≥ 1.0 |", ours / 1e6, rate / 1e6, ours / rate);
         }
         None => println!("| same ingest vs `rage` | | rage/age not installed | | ≥ 1.0 |"),
     }
     std::fs::remove_file(&src)?;
     Ok(())
+}
+
+fn openssl_dgst(src: &Path) -> Result<()> {
+    sh(Command::new("openssl").arg("dgst").arg("-sha256").arg(src)).map(|_| ())
+}
+
+fn copy_and_sync(src: &Path, copy: &Path) -> Result<()> {
+    let script = format!("cp '{}' '{}' && sync", src.display(), copy.display());
+    sh(Command::new("sh").arg("-c").arg(script)).map(|_| ())
+}
+
+fn ingest_big(vault: &Vault, src: &Path, round: usize) -> Result<()> {
+    let mut req = request(src.to_owned(), 0);
+    req.original_id = format!("BENCH-BIG-{round}");
+    vault.ingest(&ctx(), &req).map(|_| ()).map_err(Into::into)
+}
+
+fn age_encrypt(tool: &str, recipient: &str, src: &Path, out: &Path) -> Result<()> {
+    sh(Command::new(tool)
+        .args(["-e", "-r", recipient, "-o"])
+        .arg(out)
+        .arg(src))
+    .map(|_| ())
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    percentile(values, 0.5)
 }
 
 fn age_recipient(dir: &Path) -> Result<(PathBuf, String)> {
@@ -216,6 +263,10 @@ fn age_recipient(dir: &Path) -> Result<(PathBuf, String)> {
     Ok((id, recipient.to_owned()))
 }
 
+/// Records per batch in `probant ingest DIR`, and threads storing a batch.
+const BATCH: usize = 64;
+const STORE_THREADS: usize = 16;
+
 fn small_files(vault: &Vault, dir: &Path, n: usize) -> Result<()> {
     let src = dir.join("small");
     std::fs::create_dir_all(&src)?;
@@ -230,7 +281,8 @@ fn small_files(vault: &Vault, dir: &Path, n: usize) -> Result<()> {
         .enumerate()
         .map(|(i, f)| request(f.clone(), i + 1))
         .collect();
-    let batches: Vec<&[IngestRequest]> = reqs.chunks(64).collect();
+    let batches: Vec<&[IngestRequest]> = reqs.chunks(BATCH).collect();
+    let before = durable_files_rate(&dir.join("fs-before"), &files)?;
     let secs = timed(|| {
         let mut failed = 0;
         vault.ingest_batches(&ctx(), &batches, &mut |_, results| {
@@ -240,8 +292,60 @@ fn small_files(vault: &Vault, dir: &Path, n: usize) -> Result<()> {
         anyhow::ensure!(failed == 0, "{failed} ingests failed");
         Ok(())
     })?;
-    println!("| small documents (100 KiB), durable, pipelined batches of 64 (as `probant ingest DIR`) | {:.0} records/s ({:.0} MB/s) | | | ≥ 2,000/s |", n as f64 / secs, (n * (100 << 10)) as f64 / secs / 1e6);
+    let after = durable_files_rate(&dir.join("fs-after"), &files)?;
+    let ours = n as f64 / secs;
+    let fs = (before + after) / 2.0;
+    println!("| small documents (100 KiB), durable, pipelined batches of {BATCH} (as `probant ingest DIR`) | {ours:.0} records/s ({:.0} MB/s) | the file system alone, same files stored durably by {STORE_THREADS} threads (write, fsync, link, directory fsync), before and after: {before:.0} and {after:.0} files/s | {:.2} | ≥ 2,000/s |", (n * (100 << 10)) as f64 / secs / 1e6, ours / fs);
     Ok(())
+}
+
+/// What the disk allows for the same durable pattern without Probant: each
+/// file copied to a fresh name (written, fsynced), linked under its final
+/// name in one of 256 directories, the directory fsynced, by
+/// [`STORE_THREADS`] threads a batch of [`BATCH`] at a time. Files per
+/// second.
+fn durable_files_rate(root: &Path, files: &[PathBuf]) -> Result<f64> {
+    for shard in 0..256 {
+        std::fs::create_dir_all(root.join(format!("{shard:02x}")))?;
+    }
+    sh(&mut Command::new("sync"))?;
+    let store = |(i, src): (usize, &PathBuf)| -> Result<()> {
+        let shard = root.join(format!("{:02x}", i % 256));
+        let (tmp, dest) = (shard.join(format!("{i}.tmp")), shard.join(i.to_string()));
+        let bytes = std::fs::read(src)?;
+        let mut f = std::fs::File::create_new(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::hard_link(&tmp, &dest)?;
+        std::fs::remove_file(&tmp)?;
+        std::fs::File::open(&shard)?.sync_all()?;
+        Ok(())
+    };
+    let secs = timed(|| {
+        for (b, batch) in files.chunks(BATCH).enumerate() {
+            let per = batch.len().div_ceil(STORE_THREADS);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = batch
+                    .chunks(per)
+                    .enumerate()
+                    .map(|(c, part)| {
+                        s.spawn(move || {
+                            part.iter()
+                                .enumerate()
+                                .map(|(k, f)| (b * BATCH + c * per + k, f))
+                                .try_for_each(store)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .try_for_each(|h| h.join().map_err(|_| anyhow::anyhow!("panic"))?)
+            })?;
+        }
+        Ok(())
+    })?;
+    std::fs::remove_dir_all(root)?;
+    Ok(files.len() as f64 / secs)
 }
 
 fn reads(vault: &Vault, dir: &Path) -> Result<()> {
@@ -271,7 +375,9 @@ fn reads(vault: &Vault, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn verify(vault: &Vault, dir: &Path) -> Result<()> {
+/// `cold`: how many of the vault's bytes are not in the page cache (the
+/// baseline reads as many cold).
+fn verify(vault: &Vault, dir: &Path, cold: u64) -> Result<()> {
     let t = Instant::now();
     let report = vault.verify(&VerifyScope::All, &mut |_, _| {})?;
     let secs = t.elapsed().as_secs_f64();
@@ -281,10 +387,10 @@ fn verify(vault: &Vault, dir: &Path) -> Result<()> {
         report.problems
     );
     let ours = report.bytes_verified as f64 / secs;
-    let openssl = openssl_sha256_rate(dir, report.bytes_verified)?;
+    let openssl = openssl_sha256_rate_cold(dir, report.bytes_verified, cold)?;
     println!(
-        "| `verify` of the whole vault ({} versions, {:.0} MB, decrypt + re-hash + cross-checks + journal verify) | {:.0} MB/s | `openssl dgst -sha256`, same bytes: {:.0} MB/s | {:.2} | ≥ 0.7 |",
-        report.versions_checked, report.bytes_verified as f64 / 1e6, ours / 1e6, openssl / 1e6, ours / openssl
+        "| `verify` of the whole vault ({} versions, {:.0} MB of which {:.0} MB not cached, decrypt + re-hash + cross-checks + journal verify) | {:.0} MB/s | `openssl dgst -sha256`, same bytes, as many not cached: {:.0} MB/s | {:.2} | ≥ 0.7 |",
+        report.versions_checked, report.bytes_verified as f64 / 1e6, cold as f64 / 1e6, ours / 1e6, openssl / 1e6, ours / openssl
     );
     Ok(())
 }

@@ -316,6 +316,22 @@ impl Inner {
     /// misses one created concurrently by another thread), so each is synced
     /// once per process, the first time a blob is published below it. (One
     /// writer process per home is enforced by the journal's lock.)
+    /// Asks the kernel to drop a durable blob's pages from the page cache.
+    /// A vault keeps what it writes: without this, every large ingest grows
+    /// the page cache by the blob's size with ciphertext nobody reads soon,
+    /// and once free memory is spent each new page costs reclaim (on this
+    /// project's virtual machines the third 1 GiB ingest in a row ran at a
+    /// third of the first one's speed, all of it in the kernel's copy into
+    /// the page cache). Advice only: a failure changes nothing.
+    fn release_cached_pages(&self, key: &BlobKey) {
+        #[cfg(target_os = "linux")]
+        if let Ok(file) = std::fs::File::open(self.root.join(key.as_str())) {
+            let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed);
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = key;
+    }
+
     fn sync_published(&self, key: &BlobKey, parent_synced: bool) -> Result<(), Error> {
         let path = self.root.join(key.as_str());
         let parent = path.parent().unwrap_or(&self.root);

@@ -183,6 +183,9 @@ impl BlobWriter for LocalWriter {
         }
         // A small put already synced the key's directory.
         self.inner.sync_published(&self.key, small)?;
+        if !small {
+            self.inner.release_cached_pages(&self.key);
+        }
         Ok(BlobInfo {
             key: self.key.to_string(),
             size: self.size,
