@@ -130,6 +130,13 @@ pub fn export(home: &Home, a: &ExportArgs, out: &Out) -> Result<i32> {
         }
         other => other?,
     };
+    if r.stale_partials_removed > 0 && !out.json {
+        out.line(format!(
+            "removed {} partial bag(s) that killed exports had left beside {} (records in clear)",
+            r.stale_partials_removed,
+            a.output.display()
+        ));
+    }
     if out.json {
         out.json_line(&r)?;
     } else {

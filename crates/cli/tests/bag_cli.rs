@@ -789,6 +789,104 @@ fn export_refusals_are_journaled_and_write_nothing() {
         .any(|e| e["action"] == "record.export" && e["outcome"] == "success"));
 }
 
+/// Whether `dir` holds a partial bag (a hidden `…probant-partial-…`
+/// directory) with some content written.
+fn partial_bags(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && s(p).contains(".probant-partial-"))
+        .collect()
+}
+
+/// A real SIGKILL in the middle of an export leaves its partial bag, with
+/// records in clear (mode 0700); the next export into the same directory
+/// removes it and says so. No plaintext is left behind for good.
+#[test]
+fn a_killed_exports_partial_bag_is_removed_by_the_next_export() {
+    let (sb, a) = ready();
+    let src = sb.path("many");
+    std::fs::create_dir(&src).unwrap();
+    let line = "Attest voor de sociale zekerheid, bladzijde na bladzijde.\n";
+    for i in 0..60 {
+        std::fs::write(src.join(format!("{i:03}.txt")), line.repeat(40_000)).unwrap();
+    }
+    sb.at(
+        &a,
+        &[
+            "ingest",
+            s(&src),
+            "--subject",
+            NISS,
+            "--type",
+            "scan",
+            "--original-id",
+            "BATCH",
+            "--classification",
+            "internal",
+        ],
+    )
+    .assert_ok();
+    let out = sb.path("out");
+    std::fs::create_dir(&out).unwrap();
+    let mut killed = false;
+    for attempt in 0..10 {
+        let bag = out.join(format!("bag-{attempt}"));
+        let mut child = sb
+            .command_at(&a, &["export", "--all", "-o", s(&bag)])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        while child.try_wait().unwrap().is_none() {
+            let started = partial_bags(&out).iter().any(|p| {
+                p.join("data/records")
+                    .read_dir()
+                    .is_ok_and(|mut d| d.next().is_some())
+            });
+            if started {
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+                killed = true;
+                break;
+            }
+        }
+        if killed {
+            break;
+        }
+        std::fs::remove_dir_all(&bag).unwrap(); // finished first: try again
+    }
+    assert!(killed, "no export could be caught in the middle");
+    let left = partial_bags(&out);
+    assert_eq!(left.len(), 1, "the kill left its partial bag: {left:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&left[0]).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o700,
+            "records in clear are the owner's alone"
+        );
+    }
+    let first = sb.at(&a, &["search", "--original-id", "BATCH/000.txt", "--json"]);
+    let id = single_json_line(&first.assert_ok().stdout)["record_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let next = sb.at(&a, &["export", &id, "-o", s(&out.join("next")), "--json"]);
+    let report = single_json_line(&next.assert_ok().stdout);
+    assert_eq!(report["stale_partials_removed"], 1, "{report}");
+    assert!(partial_bags(&out).is_empty());
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["next"], "nothing else is left beside the bag");
+}
+
 // ---------------------------------------------------------------------------
 // prove / verify-proof
 // ---------------------------------------------------------------------------

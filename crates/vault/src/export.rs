@@ -81,6 +81,9 @@ pub struct ExportReport {
     pub payload_bytes: u64,
     /// Payload files.
     pub payload_files: u64,
+    /// Partial bags that exports killed earlier had left beside this one
+    /// (records in clear), removed before this export began.
+    pub stale_partials_removed: usize,
 }
 
 /// A record version on its way into the bag.
@@ -153,22 +156,22 @@ impl Vault {
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<ExportReport, Error> {
         let partial = partial_path(dir)?;
+        let stale_partials_removed = remove_stale_partials(&partial);
         let (rows, grants) = self.select_authorized(ctx, selection, Operation::Export)?;
         let export_id = uuid::Uuid::now_v7().to_string();
         let (outgoing, events) = self.journal_exports(ctx, &rows, &grants, &export_id)?;
         // Every proof leads to one checkpoint, published after the export
         // entries: the bag proves its own export was journaled before it.
         let published = self.journal.sync()?;
-        let written = create_private_dir(&partial)
-            .and_then(|()| self.write_bag(&partial, &outgoing, &published, &export_id, progress))
-            .and_then(|payload| {
-                move_into_place(&partial, dir)?;
-                Ok(payload)
-            });
+        let written = PartialBag::create(&partial).and_then(|bag| {
+            let payload = self.write_bag(&partial, &outgoing, &published, &export_id, progress)?;
+            move_into_place(&partial, dir)?;
+            bag.delivered();
+            Ok(payload)
+        });
         let (versions, payload) = match written {
             Ok(v) => v,
             Err(e) => {
-                let _ = std::fs::remove_dir_all(&partial);
                 self.journal_undelivered(&events, &e);
                 return Err(e);
             }
@@ -181,6 +184,7 @@ impl Vault {
             versions,
             payload_bytes: payload.iter().map(|f| f.size).sum(),
             payload_files: payload.len() as u64,
+            stale_partials_removed,
         })
     }
 
@@ -696,16 +700,125 @@ fn partial_path(dir: &Path) -> Result<PathBuf, Error> {
             format!("{} is not a directory", parent.display()),
         ));
     }
-    Ok(parent.join(format!(".{name}.probant-partial-{}", uuid::Uuid::new_v4())))
+    Ok(parent.join(format!(".{name}{PARTIAL_MARK}{}", uuid::Uuid::new_v4())))
 }
 
-/// The bag holds records in clear: its directory is the owner's alone
-/// (mode 0700 on Unix) until the recipient's transfer decides otherwise.
-fn create_private_dir(dir: &Path) -> Result<(), Error> {
-    let mut builder = std::fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(Error::io(dir))
+/// Marks the hidden directory a bag is built in: `<partial>.lock`, beside
+/// it, is created and locked *before* the directory exists and stays
+/// locked while this export runs. The kernel releases the lock when the
+/// process ends however it ends, so a partial directory whose lock can be
+/// taken belongs to an export that was killed (SIGKILL, power loss) and
+/// left records in clear: the next export into the same directory removes
+/// it ([`remove_stale_partials`]).
+const LOCK_SUFFIX: &str = ".lock";
+/// What every partial directory's name contains.
+const PARTIAL_MARK: &str = ".probant-partial-";
+
+/// A bag being built; dropped without [`PartialBag::delivered`], it removes
+/// what was written (an error or an interruption: nothing half-written
+/// stays behind).
+struct PartialBag {
+    dir: PathBuf,
+    lock_path: PathBuf,
+    /// Held (locked) until drop.
+    _lock: std::fs::File,
+    delivered: bool,
+}
+
+impl PartialBag {
+    /// Takes the lock, then creates the directory, the owner's alone (mode
+    /// 0700 on Unix: it holds records in clear).
+    fn create(dir: &Path) -> Result<Self, Error> {
+        let lock_path = lock_path_of(dir);
+        // Locked under a name no cleaner looks at, then renamed into place:
+        // a lock file is never seen unlocked while its export lives.
+        let parent = dir.parent().unwrap_or(Path::new("."));
+        let fresh = parent.join(format!(".probant-lock-{}.tmp", uuid::Uuid::new_v4()));
+        let lock = std::fs::File::create_new(&fresh).map_err(Error::io(&fresh))?;
+        let locked = lock
+            .lock()
+            .and_then(|()| std::fs::rename(&fresh, &lock_path));
+        if let Err(e) = locked {
+            let _ = std::fs::remove_file(&fresh);
+            return Err(Error::io(&lock_path)(e));
+        }
+        let bag = PartialBag {
+            dir: dir.to_owned(),
+            lock_path,
+            _lock: lock,
+            delivered: false,
+        };
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(Error::io(dir))?;
+        Ok(bag)
+    }
+
+    /// The directory was renamed into place: only the lock file remains.
+    fn delivered(mut self) {
+        self.delivered = true;
+    }
+}
+
+impl Drop for PartialBag {
+    fn drop(&mut self) {
+        if !self.delivered {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        let _ = std::fs::remove_file(&self.lock_path);
+    }
+}
+
+fn lock_path_of(partial: &Path) -> PathBuf {
+    let mut name = partial.as_os_str().to_owned();
+    name.push(LOCK_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// Removes, beside `partial`, the partial bags of exports that were killed:
+/// each whose lock file can be locked (nobody holds it) or is missing (it
+/// is created before the directory and removed after it), and lock files
+/// left without a directory. Best effort: what cannot be removed is left
+/// for the next export. Returns the number of directories removed.
+fn remove_stale_partials(partial: &Path) -> usize {
+    let Some(parent) = partial.parent() else {
+        return 0;
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') || !name.contains(PARTIAL_MARK) {
+            continue;
+        }
+        let path = entry.path();
+        let is_lock = name.ends_with(LOCK_SUFFIX);
+        let dir = if is_lock {
+            PathBuf::from(&name[..name.len() - LOCK_SUFFIX.len()])
+        } else {
+            PathBuf::from(&name)
+        };
+        let dir = parent.join(dir);
+        let lock_path = if is_lock { path } else { lock_path_of(&dir) };
+        // Taking the lock proves the export that made it is gone; it is
+        // kept until the directory is removed, so no other cleaner races.
+        let _taken = match std::fs::File::open(&lock_path) {
+            Ok(lock) => match lock.try_lock() {
+                Ok(()) => Some(lock),
+                Err(_) => continue, // a live export
+            },
+            Err(_) => None,
+        };
+        let is_dir = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
+        if is_dir && std::fs::remove_dir_all(&dir).is_ok() {
+            removed += 1;
+        }
+        let _ = std::fs::remove_file(&lock_path);
+    }
+    removed
 }
 
 /// Renames the finished bag into place. `rename` would replace an empty
@@ -822,6 +935,38 @@ mod tests {
         ] {
             assert!(check_record_id(bad).is_err(), "{bad}");
         }
+    }
+
+    /// A killed export's partial bag (records in clear) is removed by the
+    /// next export into the same directory; a live export's is not.
+    #[test]
+    fn stale_partial_bags_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = PartialBag::create(&partial_path(&dir.path().join("live")).unwrap()).unwrap();
+        std::fs::write(live.dir.join("content"), "in clear").unwrap();
+        // What a SIGKILL leaves: the directory and its lock file, unlocked.
+        let killed = partial_path(&dir.path().join("killed")).unwrap();
+        std::fs::create_dir(&killed).unwrap();
+        std::fs::write(killed.join("content"), "in clear").unwrap();
+        std::fs::write(lock_path_of(&killed), "").unwrap();
+        // Killed while cleaning up: a lock without its directory, and a
+        // directory whose lock a cleaner had removed.
+        let lone_lock = lock_path_of(&partial_path(&dir.path().join("a")).unwrap());
+        std::fs::write(&lone_lock, "").unwrap();
+        let lone_dir = partial_path(&dir.path().join("b")).unwrap();
+        std::fs::create_dir(&lone_dir).unwrap();
+        std::fs::write(dir.path().join("unrelated.probant-partial-x"), "kept").unwrap();
+
+        let next = partial_path(&dir.path().join("next")).unwrap();
+        assert_eq!(remove_stale_partials(&next), 2);
+        assert!(!killed.exists() && !lock_path_of(&killed).exists());
+        assert!(!lone_lock.exists() && !lone_dir.exists());
+        assert!(live.dir.join("content").exists() && live.lock_path.exists());
+        assert!(dir.path().join("unrelated.probant-partial-x").exists());
+
+        let (live_dir, live_lock) = (live.dir.clone(), live.lock_path.clone());
+        drop(live); // an export that failed: it removes its own
+        assert!(!live_dir.exists() && !live_lock.exists());
     }
 
     #[test]
