@@ -123,6 +123,69 @@ pub(crate) fn on_threads<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> R + S
     })
 }
 
+/// Workers storing contents in [`Vault::ingest_batches`].
+const STAGE_THREADS: usize = 16;
+/// How far (in records) storing may run ahead of recording: bounds the
+/// memory of small contents held for their batch and what a stop deletes.
+const LOOKAHEAD: usize = 128;
+
+/// Which records the workers of [`Vault::ingest_batches`] may take: the
+/// next one, unless it is more than [`LOOKAHEAD`] past the last recorded
+/// one, or the ingest stopped.
+struct Window {
+    state: std::sync::Mutex<WindowState>,
+    moved: std::sync::Condvar,
+}
+
+struct WindowState {
+    next: usize,
+    total: usize,
+    recorded: usize,
+    stopped: bool,
+}
+
+impl Window {
+    fn new(total: usize) -> Self {
+        Window {
+            state: std::sync::Mutex::new(WindowState {
+                next: 0,
+                total,
+                recorded: 0,
+                stopped: false,
+            }),
+            moved: std::sync::Condvar::new(),
+        }
+    }
+
+    /// The next record to store, waiting while it is too far ahead; `None`
+    /// when all are taken or the ingest stopped.
+    fn claim(&self) -> Option<usize> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if st.stopped || st.next >= st.total {
+                return None;
+            }
+            if st.next < st.recorded + LOOKAHEAD {
+                st.next += 1;
+                return Some(st.next - 1);
+            }
+            st = self.moved.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Records before `end` are recorded; `go_on` false stops the ingest.
+    fn recorded(&self, end: usize, go_on: bool) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.recorded = end;
+        st.stopped |= !go_on;
+        self.moved.notify_all();
+    }
+
+    fn stopped(&self) -> bool {
+        self.state.lock().map(|st| st.stopped).unwrap_or(true)
+    }
+}
+
 impl Vault {
     /// Ingests one record.
     pub fn ingest(&self, ctx: &Ctx, req: &IngestRequest) -> Result<Ingested, Error> {
@@ -137,45 +200,83 @@ impl Vault {
         self.commit(staged)
     }
 
-    /// Ingests batches in a pipeline: while one batch is being recorded
-    /// (journal and catalog syncs), the next one's contents are being
-    /// stored. `on_batch` gets each batch's results, in order, once they are
-    /// durable; returning `false` stops after that batch, and the contents of
-    /// a batch already stored but not recorded are deleted (nothing half-done
-    /// remains).
+    /// Ingests batches in a pipeline: [`STAGE_THREADS`] workers store
+    /// contents one record after another, across batch boundaries (at most
+    /// [`LOOKAHEAD`] records ahead of what is recorded), while this thread
+    /// records each batch as soon as all of its contents are stored (one
+    /// journal and one catalog sync per batch). So hashing and encryption
+    /// (CPU) of some records overlap the syncs of others, instead of every
+    /// worker computing, then every worker waiting, in lockstep. `on_batch`
+    /// gets each batch's results, in order, once they are durable;
+    /// returning `false` stops after that batch: contents already stored
+    /// for later batches are deleted and their entries say nothing was
+    /// stored (nothing half-done remains).
     pub fn ingest_batches<'r>(
         &self,
         ctx: &Ctx,
         batches: &[&'r [IngestRequest]],
         on_batch: &mut dyn FnMut(&'r [IngestRequest], Vec<Result<Ingested, Error>>) -> bool,
     ) {
-        let stopping = std::sync::atomic::AtomicBool::new(false);
+        let reqs: Vec<&IngestRequest> = batches.iter().flat_map(|b| b.iter()).collect();
+        let window = Window::new(reqs.len());
+        let mut slots: Vec<Option<Result<Staged, Error>>> = (0..reqs.len()).map(|_| None).collect();
         std::thread::scope(|s| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Staged, Error>>>(1);
-            let stopping = &stopping;
-            s.spawn(move || {
-                for b in batches {
-                    if stopping.load(std::sync::atomic::Ordering::SeqCst)
-                        || tx.send(self.stage_all(ctx, b)).is_err()
-                    {
+            let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Staged, Error>)>();
+            for _ in 0..STAGE_THREADS.min(reqs.len()) {
+                let (tx, window, reqs) = (tx.clone(), &window, &reqs);
+                s.spawn(move || {
+                    while let Some(i) = window.claim() {
+                        if tx.send((i, self.stage(ctx, reqs[i]))).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let (mut batch, mut start) = (0, 0);
+            // Records every batch whose contents are all stored, in order.
+            let mut advance = |slots: &mut [Option<Result<Staged, Error>>]| {
+                while batch < batches.len() && !window.stopped() {
+                    let end = start + batches[batch].len();
+                    if slots[start..end].iter().any(Option::is_none) {
                         break;
                     }
+                    let staged = slots[start..end]
+                        .iter_mut()
+                        .filter_map(Option::take)
+                        .collect();
+                    let go_on = on_batch(batches[batch], self.commit(staged));
+                    (batch, start) = (batch + 1, end);
+                    window.recorded(end, go_on);
                 }
-            });
-            for (b, staged) in batches.iter().zip(rx.iter()) {
-                if stopping.load(std::sync::atomic::Ordering::SeqCst) {
-                    self.discard(staged);
-                } else if !on_batch(b, self.commit(staged)) {
-                    stopping.store(true, std::sync::atomic::Ordering::SeqCst);
-                }
+            };
+            for (i, staged) in rx {
+                slots[i] = Some(staged);
+                advance(&mut slots);
             }
+            advance(&mut slots); // empty batches at the end
         });
+        // Stopped: what was stored for later batches is not recorded.
+        self.discard(slots.into_iter().flatten().collect());
     }
 
-    /// Deletes the stored contents of a batch that will not be recorded.
+    /// Deletes the stored contents of records that will not be recorded;
+    /// each one's entry (its permit included) says nothing was stored.
     fn discard(&self, staged: Vec<Result<Staged, Error>>) {
-        for s in staged.into_iter().flatten() {
-            let _ = self.blobs.delete(&s.blob);
+        let failures: Vec<Event> = staged
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                let _ = self.blobs.delete(&s.blob);
+                let mut f = s.event;
+                f.outcome = Outcome::Failure;
+                f.malfunction =
+                    Some("nothing stored: the ingest stopped before it was recorded".into());
+                f
+            })
+            .collect();
+        if !failures.is_empty() {
+            let _ = self.journal.append_all(&failures);
         }
     }
 

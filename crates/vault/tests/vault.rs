@@ -620,6 +620,24 @@ fn pipelined_batches_stop_cleanly() {
         4,
         "staged but unrecorded contents are deleted"
     );
+    // Each content stored ahead and then deleted has its permit journaled,
+    // saying that nothing was stored (exactly one decision per request).
+    let ingests: Vec<_> = entries(&fx.vault)
+        .into_iter()
+        .filter(|e| e["action"] == "record.ingest")
+        .collect();
+    let succeeded = ingests.iter().filter(|e| e["outcome"] == "success").count();
+    assert_eq!(succeeded, 4);
+    for e in ingests.iter().filter(|e| e["outcome"] != "success") {
+        assert!(
+            e["malfunction"]
+                .as_str()
+                .unwrap()
+                .starts_with("nothing stored"),
+            "{e}"
+        );
+    }
+    assert!(ingests.len() <= 12);
     let mut all = Vec::new();
     fx.vault
         .ingest_batches(&ctx(), &batches, &mut |_, results| {
