@@ -77,6 +77,10 @@
 //!   (hard link + unlink), after an early existence check in `create`. There
 //!   is no race window: the hard link is the atomic create-only step;
 //! - an fsync of the parent directory after every delete;
+//! - a blob published through the multipart path (over 1 MiB) is then
+//!   released from the page cache (`posix_fadvise(DONTNEED)`, Linux; advice
+//!   only): written ciphertext is rarely read soon, and keeping it crowds
+//!   out what is;
 //! - [`LocalBlobStore::purge_staging`] for what a killed writer leaves in
 //!   `.partial/` (never visible as a blob; see its caveats).
 //!
