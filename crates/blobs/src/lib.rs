@@ -77,10 +77,13 @@
 //!   (hard link + unlink), after an early existence check in `create`. There
 //!   is no race window: the hard link is the atomic create-only step;
 //! - an fsync of the parent directory after every delete;
-//! - a blob published through the multipart path (over 1 MiB) is then
-//!   released from the page cache (`posix_fadvise(DONTNEED)`, Linux; advice
-//!   only): written ciphertext is rarely read soon, and keeping it crowds
-//!   out what is;
+//! - a blob written through the multipart path (over 1 MiB) has its
+//!   writeback started every 8 MiB while it is written, and is released from
+//!   the page cache once published (`posix_fadvise(DONTNEED)` on its staging
+//!   file, which object_store names `<staging>#1`, then on the blob; Linux;
+//!   advice only): otherwise the whole blob reached the disk only in the
+//!   final fsync, with the CPU idle, and written ciphertext, rarely read
+//!   soon, crowded out what is;
 //! - [`LocalBlobStore::purge_staging`] for what a killed writer leaves in
 //!   `.partial/` (never visible as a blob; see its caveats).
 //!

@@ -211,3 +211,28 @@ fn purge_staging_removes_leftovers_of_single_part_puts() {
     assert!(!leftover.exists());
     assert_eq!(store.list().unwrap(), vec![key("records/ab/kept-v1")]);
 }
+
+/// A large blob's writeback is started while it is written, on the staging
+/// file object_store creates as `<staging>#1`: this pins that name (an
+/// object_store that named it otherwise would silently lose the early
+/// writeback), and shows the content is unaffected and the pages released.
+#[test]
+fn a_large_blob_is_staged_as_object_store_names_it() {
+    let (dir, store) = store();
+    let k = key("records/ab/large");
+    let mut w = store.create(&k).unwrap();
+    let part = vec![7u8; 1 << 20];
+    for _ in 0..12 {
+        w.write_all(&part).unwrap();
+    }
+    let staged = files_under(&dir.path().join(".partial"));
+    assert_eq!(staged.len(), 1, "{staged:?}");
+    assert!(staged[0].ends_with("#1"), "{staged:?}");
+    w.write_all(b"tail").unwrap();
+    assert_eq!(w.finish().unwrap().size, 12 * (1 << 20) + 4);
+    let mut back = Vec::new();
+    store.open(&k).unwrap().read_to_end(&mut back).unwrap();
+    assert_eq!(back.len(), 12 * (1 << 20) + 4);
+    assert!(back[..12 << 20].iter().all(|&b| b == 7) && back.ends_with(b"tail"));
+    assert!(files_under(&dir.path().join(".partial")).is_empty());
+}

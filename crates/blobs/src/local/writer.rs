@@ -23,7 +23,20 @@ pub(super) struct LocalWriter {
     buf: Vec<u8>,
     size: u64,
     failed: Option<String>,
+    /// Early writeback of what is already written (see [`Self::start_writeback`]).
+    writeback: Writeback,
 }
+
+/// How much of a large blob's staging file has been handed to the kernel
+/// for writeback, and the file it was opened as.
+#[derive(Default)]
+struct Writeback {
+    file: Option<std::fs::File>,
+    started: u64,
+}
+
+/// Writeback is started every this many bytes of a large blob.
+const WRITEBACK_EVERY: u64 = 8 << 20;
 
 impl LocalWriter {
     pub(super) fn new(inner: Arc<Inner>, key: BlobKey, staging: ObjPath) -> Self {
@@ -36,8 +49,41 @@ impl LocalWriter {
             buf: Vec::with_capacity(PART_SIZE),
             size: 0,
             failed: None,
+            writeback: Writeback::default(),
         }
     }
+
+    /// Starts the kernel writing back the parts of a large blob that are
+    /// surely written (all but those possibly in flight), without waiting.
+    /// Otherwise nothing reaches the disk before `finish`'s fsync (the
+    /// machine's dirty-page thresholds are far above one blob), which then
+    /// writes the whole blob while the CPU idles: a third of a 1 GiB ingest.
+    /// `POSIX_FADV_DONTNEED` starts writeback of dirty pages in the range
+    /// (and drops the clean ones). Advice only: if the staging file cannot
+    /// be opened (object_store names it `<staging>#1`), nothing is lost.
+    #[cfg(target_os = "linux")]
+    fn start_writeback(&mut self) {
+        let shipped = self.size - self.buf.len() as u64;
+        let safe = shipped.saturating_sub((MAX_INFLIGHT_PARTS * PART_SIZE) as u64);
+        if safe < self.writeback.started + WRITEBACK_EVERY {
+            return;
+        }
+        if self.writeback.file.is_none() {
+            let path = self.inner.root.join(format!("{}#1", self.staging));
+            self.writeback.file = std::fs::File::open(path).ok();
+        }
+        if let (Some(file), Some(len)) = (
+            &self.writeback.file,
+            std::num::NonZeroU64::new(safe - self.writeback.started),
+        ) {
+            let advice = rustix::fs::Advice::DontNeed;
+            let _ = rustix::fs::fadvise(file, self.writeback.started, Some(len), advice);
+        }
+        self.writeback.started = safe;
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn start_writeback(&mut self) {}
 
     fn spent(&self) -> Error {
         Error::WriterFailed {
@@ -88,6 +134,7 @@ impl LocalWriter {
         match res {
             Ok(()) => {
                 self.upload = Some(up);
+                self.start_writeback();
                 Ok(())
             }
             Err(e) => {
