@@ -802,7 +802,8 @@ fn partial_bags(dir: &Path) -> Vec<PathBuf> {
 
 /// A real SIGKILL in the middle of an export leaves its partial bag, with
 /// records in clear (mode 0700); the next export into the same directory
-/// removes it and says so. No plaintext is left behind for good.
+/// removes it, says so, and journals that the killed export delivered
+/// nothing. No plaintext is left behind for good.
 #[test]
 fn a_killed_exports_partial_bag_is_removed_by_the_next_export() {
     let (sb, a) = ready();
@@ -879,6 +880,24 @@ fn a_killed_exports_partial_bag_is_removed_by_the_next_export() {
     let report = single_json_line(&next.assert_ok().stdout);
     assert_eq!(report["stale_partials_removed"], 1, "{report}");
     assert!(partial_bags(&out).is_empty());
+    // The killed export had journaled its versions as exported (before any
+    // content); the cleanup says that nothing was delivered, naming it.
+    let entries = sb.entries(&a);
+    let killed: Vec<&Value> = entries
+        .iter()
+        .filter(|e| {
+            e["action"] == "record.export"
+                && e["malfunction"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("was killed"))
+        })
+        .collect();
+    assert_eq!(killed.len(), 1, "{killed:#?}");
+    let killed_id = &killed[0]["details"]["export_id"];
+    assert_ne!(killed_id, &report["export_id"]);
+    assert!(entries.iter().any(|e| e["action"] == "record.export"
+        && e["outcome"] == "success"
+        && &e["details"]["export_id"] == killed_id));
     let names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .flatten()

@@ -81,8 +81,9 @@ pub struct ExportReport {
     pub payload_bytes: u64,
     /// Payload files.
     pub payload_files: u64,
-    /// Partial bags that exports killed earlier had left beside this one
-    /// (records in clear), removed before this export began.
+    /// Exports killed earlier whose leftovers beside this one (a partial
+    /// bag with records in clear, or only its lock file) were removed
+    /// before this export began; each is journaled as undelivered.
     pub stale_partials_removed: usize,
 }
 
@@ -156,14 +157,15 @@ impl Vault {
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<ExportReport, Error> {
         let partial = partial_path(dir)?;
-        let stale_partials_removed = remove_stale_partials(&partial);
+        let stale = remove_stale_partials(&partial);
+        self.journal_killed_exports(ctx, &stale);
         let (rows, grants) = self.select_authorized(ctx, selection, Operation::Export)?;
         let export_id = uuid::Uuid::now_v7().to_string();
         let (outgoing, events) = self.journal_exports(ctx, &rows, &grants, &export_id)?;
         // Every proof leads to one checkpoint, published after the export
         // entries: the bag proves its own export was journaled before it.
         let published = self.journal.sync()?;
-        let written = PartialBag::create(&partial).and_then(|bag| {
+        let written = PartialBag::create(&partial, &export_id).and_then(|bag| {
             let payload = self.write_bag(&partial, &outgoing, &published, &export_id, progress)?;
             move_into_place(&partial, dir)?;
             bag.delivered();
@@ -184,7 +186,7 @@ impl Vault {
             versions,
             payload_bytes: payload.iter().map(|f| f.size).sum(),
             payload_files: payload.len() as u64,
-            stale_partials_removed,
+            stale_partials_removed: stale.len(),
         })
     }
 
@@ -411,6 +413,29 @@ impl Vault {
         }
         Self::add_details(&mut e, details);
         e
+    }
+
+    /// An export killed before its bag was complete journaled its versions
+    /// as exported: one failure entry per such export, naming it, says
+    /// that nothing was delivered and that its leftovers were removed (by
+    /// the actor of the export that removed them).
+    fn journal_killed_exports(&self, ctx: &Ctx, stale: &[StaleExport]) {
+        let events: Vec<Event> = stale
+            .iter()
+            .filter_map(|s| s.export_id.as_deref())
+            .map(|export_id| {
+                let mut e = self.event(ctx, "record.export", Outcome::Failure, Resource::default());
+                e.malfunction = Some(
+                    "nothing delivered: the export was killed before its bag was complete; its leftovers were removed"
+                        .into(),
+                );
+                Self::add_details(&mut e, json!({ "export_id": export_id }));
+                e
+            })
+            .collect();
+        if !events.is_empty() {
+            let _ = self.journal.append_all(&events);
+        }
     }
 
     /// After the export entries, a failure entry per version says that
@@ -728,15 +753,18 @@ struct PartialBag {
 impl PartialBag {
     /// Takes the lock, then creates the directory, the owner's alone (mode
     /// 0700 on Unix: it holds records in clear).
-    fn create(dir: &Path) -> Result<Self, Error> {
+    /// The lock file holds the export's id, for the entry that a later
+    /// cleaner journals if this export is killed.
+    fn create(dir: &Path, export_id: &str) -> Result<Self, Error> {
         let lock_path = lock_path_of(dir);
         // Locked under a name no cleaner looks at, then renamed into place:
         // a lock file is never seen unlocked while its export lives.
         let parent = dir.parent().unwrap_or(Path::new("."));
         let fresh = parent.join(format!(".probant-lock-{}.tmp", uuid::Uuid::new_v4()));
-        let lock = std::fs::File::create_new(&fresh).map_err(Error::io(&fresh))?;
+        let mut lock = std::fs::File::create_new(&fresh).map_err(Error::io(&fresh))?;
         let locked = lock
             .lock()
+            .and_then(|()| std::io::Write::write_all(&mut lock, export_id.as_bytes()))
             .and_then(|()| std::fs::rename(&fresh, &lock_path));
         if let Err(e) = locked {
             let _ = std::fs::remove_file(&fresh);
@@ -776,49 +804,65 @@ fn lock_path_of(partial: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Removes, beside `partial`, the partial bags of exports that were killed:
-/// each whose lock file can be locked (nobody holds it) or is missing (it
-/// is created before the directory and removed after it), and lock files
-/// left without a directory. Best effort: what cannot be removed is left
-/// for the next export. Returns the number of directories removed.
-fn remove_stale_partials(partial: &Path) -> usize {
+/// What a killed export had left: its id when its lock file named one.
+#[derive(Debug, PartialEq, Eq)]
+struct StaleExport {
+    export_id: Option<String>,
+}
+
+/// Removes, beside `partial`, what exports that were killed left: each
+/// partial bag whose lock file can be locked (nobody holds it) or is
+/// missing (it is created before the directory and removed after it), and
+/// lock files left without a directory. Best effort: what cannot be removed
+/// is left for the next export.
+fn remove_stale_partials(partial: &Path) -> Vec<StaleExport> {
     let Some(parent) = partial.parent() else {
-        return 0;
+        return Vec::new();
     };
     let Ok(entries) = std::fs::read_dir(parent) else {
-        return 0;
+        return Vec::new();
     };
-    let mut removed = 0;
+    let mut stale = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if !name.starts_with('.') || !name.contains(PARTIAL_MARK) {
             continue;
         }
-        let path = entry.path();
         let is_lock = name.ends_with(LOCK_SUFFIX);
-        let dir = if is_lock {
-            PathBuf::from(&name[..name.len() - LOCK_SUFFIX.len()])
+        let dir = parent.join(if is_lock {
+            &name[..name.len() - LOCK_SUFFIX.len()]
         } else {
-            PathBuf::from(&name)
-        };
-        let dir = parent.join(dir);
-        let lock_path = if is_lock { path } else { lock_path_of(&dir) };
+            &name
+        });
+        let lock_path = lock_path_of(&dir);
+        if !is_lock && lock_path.exists() {
+            continue; // handled through its lock file
+        }
         // Taking the lock proves the export that made it is gone; it is
         // kept until the directory is removed, so no other cleaner races.
-        let _taken = match std::fs::File::open(&lock_path) {
+        let taken = match std::fs::File::open(&lock_path) {
             Ok(lock) => match lock.try_lock() {
                 Ok(()) => Some(lock),
                 Err(_) => continue, // a live export
             },
             Err(_) => None,
         };
+        let export_id = taken.as_ref().and_then(|lock| {
+            let mut id = String::new();
+            std::io::Read::read_to_string(&mut &*lock, &mut id).ok()?;
+            uuid::Uuid::parse_str(id.trim()).ok().map(|u| u.to_string())
+        });
         let is_dir = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
-        if is_dir && std::fs::remove_dir_all(&dir).is_ok() {
-            removed += 1;
+        if (is_lock && taken.is_none()) || (!is_lock && !is_dir) {
+            continue; // gone meanwhile (this cleaner or another took it)
+        }
+        if is_dir && std::fs::remove_dir_all(&dir).is_err() {
+            continue; // left for the next export
         }
         let _ = std::fs::remove_file(&lock_path);
+        stale.push(StaleExport { export_id });
     }
-    removed
+    stale
 }
 
 /// Renames the finished bag into place. `rename` would replace an empty
@@ -942,13 +986,15 @@ mod tests {
     #[test]
     fn stale_partial_bags_are_removed_and_live_ones_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let live = PartialBag::create(&partial_path(&dir.path().join("live")).unwrap()).unwrap();
+        let id = "01a00000-0000-7000-8000-00000000000a";
+        let live =
+            PartialBag::create(&partial_path(&dir.path().join("live")).unwrap(), id).unwrap();
         std::fs::write(live.dir.join("content"), "in clear").unwrap();
         // What a SIGKILL leaves: the directory and its lock file, unlocked.
         let killed = partial_path(&dir.path().join("killed")).unwrap();
         std::fs::create_dir(&killed).unwrap();
         std::fs::write(killed.join("content"), "in clear").unwrap();
-        std::fs::write(lock_path_of(&killed), "").unwrap();
+        std::fs::write(lock_path_of(&killed), id).unwrap();
         // Killed while cleaning up: a lock without its directory, and a
         // directory whose lock a cleaner had removed.
         let lone_lock = lock_path_of(&partial_path(&dir.path().join("a")).unwrap());
@@ -958,7 +1004,15 @@ mod tests {
         std::fs::write(dir.path().join("unrelated.probant-partial-x"), "kept").unwrap();
 
         let next = partial_path(&dir.path().join("next")).unwrap();
-        assert_eq!(remove_stale_partials(&next), 2);
+        let mut stale = remove_stale_partials(&next);
+        stale.sort_by(|a, b| a.export_id.cmp(&b.export_id));
+        let unnamed = StaleExport { export_id: None };
+        let named = StaleExport {
+            export_id: Some(id.to_owned()),
+        };
+        // The lone lock and the lone directory name no export; the killed
+        // one names its own.
+        assert_eq!(stale, [unnamed, StaleExport { export_id: None }, named]);
         assert!(!killed.exists() && !lock_path_of(&killed).exists());
         assert!(!lone_lock.exists() && !lone_dir.exists());
         assert!(live.dir.join("content").exists() && live.lock_path.exists());
