@@ -173,6 +173,12 @@ impl Window {
         }
     }
 
+    fn stop(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.stopped = true;
+        self.moved.notify_all();
+    }
+
     /// Records before `end` are recorded; `go_on` false stops the ingest.
     fn recorded(&self, end: usize, go_on: bool) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -183,6 +189,20 @@ impl Window {
 
     fn stopped(&self) -> bool {
         self.state.lock().map(|st| st.stopped).unwrap_or(true)
+    }
+}
+
+/// Stops the ingest if the thread holding it unwinds: a worker's panic then
+/// ends the others (and reaches the caller through the scope) instead of
+/// leaving the recording thread waiting for a content that never comes,
+/// and a panic while recording releases the workers waiting for room.
+struct StopOnPanic<'w>(&'w Window);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
+        }
     }
 }
 
@@ -225,6 +245,7 @@ impl Vault {
             for _ in 0..STAGE_THREADS.min(reqs.len()) {
                 let (tx, window, reqs) = (tx.clone(), &window, &reqs);
                 s.spawn(move || {
+                    let _stop_if_panicking = StopOnPanic(window);
                     while let Some(i) = window.claim() {
                         if tx.send((i, self.stage(ctx, reqs[i]))).is_err() {
                             break;
@@ -233,6 +254,8 @@ impl Vault {
                 });
             }
             drop(tx);
+            // A panic here must not leave workers waiting for room forever.
+            let _stop_if_panicking = StopOnPanic(&window);
             let (mut batch, mut start) = (0, 0);
             // Records every batch whose contents are all stored, in order.
             let mut advance = |slots: &mut [Option<Result<Staged, Error>>]| {

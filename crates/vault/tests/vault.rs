@@ -648,6 +648,23 @@ fn pipelined_batches_stop_cleanly() {
     assert!(all.iter().all(Result::is_ok));
 }
 
+/// A panic while a batch is being recorded reaches the caller; the
+/// workers storing contents ahead (up to their limit, then waiting for
+/// room) are released rather than left waiting forever.
+#[test]
+fn a_panic_while_recording_reaches_the_caller_without_hanging() {
+    let fx = Fx::new();
+    let reqs: Vec<IngestRequest> = (0..300)
+        .map(|i| fx.request(fx.file(&format!("{i}.txt"), format!("doc {i}\n").as_bytes())))
+        .collect();
+    let batches: Vec<&[IngestRequest]> = reqs.chunks(4).collect();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        fx.vault
+            .ingest_batches(&ctx(), &batches, &mut |_, _| panic!("a bug in the caller"))
+    }));
+    assert!(outcome.is_err(), "the panic is the caller's to see");
+}
+
 fn entries(vault: &Vault) -> Vec<serde_json::Value> {
     vault.journal().sync().unwrap();
     let mut out = Vec::new();
