@@ -37,6 +37,8 @@ struct Writeback {
 
 /// Writeback is started every this many bytes of a large blob.
 const WRITEBACK_EVERY: u64 = 8 << 20;
+/// How far back each writeback call also drops pages (written back by then).
+const RELEASE_BEHIND: u64 = 32 << 20;
 
 impl LocalWriter {
     pub(super) fn new(inner: Arc<Inner>, key: BlobKey, staging: ObjPath) -> Self {
@@ -72,12 +74,16 @@ impl LocalWriter {
             let path = self.inner.root.join(format!("{}#1", self.staging));
             self.writeback.file = std::fs::File::open(path).ok();
         }
+        // The range also reaches back over what earlier calls sent to the
+        // disk: those pages are clean by now and are dropped, so the blob
+        // holds a few tens of MiB of page cache instead of its whole size,
+        // and new pages come from recently freed memory.
+        let from = self.writeback.started.saturating_sub(RELEASE_BEHIND);
         if let (Some(file), Some(len)) = (
             &self.writeback.file,
-            std::num::NonZeroU64::new(safe - self.writeback.started),
+            std::num::NonZeroU64::new(safe - from),
         ) {
-            let advice = rustix::fs::Advice::DontNeed;
-            let _ = rustix::fs::fadvise(file, self.writeback.started, Some(len), advice);
+            let _ = rustix::fs::fadvise(file, from, Some(len), rustix::fs::Advice::DontNeed);
         }
         self.writeback.started = safe;
     }
