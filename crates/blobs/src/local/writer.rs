@@ -79,10 +79,9 @@ impl LocalWriter {
         // holds a few tens of MiB of page cache instead of its whole size,
         // and new pages come from recently freed memory.
         let from = self.writeback.started.saturating_sub(RELEASE_BEHIND);
-        if let (Some(file), Some(len)) = (
-            &self.writeback.file,
-            std::num::NonZeroU64::new(safe - from),
-        ) {
+        if let (Some(file), Some(len)) =
+            (&self.writeback.file, std::num::NonZeroU64::new(safe - from))
+        {
             let _ = rustix::fs::fadvise(file, from, Some(len), rustix::fs::Advice::DontNeed);
         }
         self.writeback.started = safe;
