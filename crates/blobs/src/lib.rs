@@ -92,16 +92,19 @@
 //! ## Blocking, and the runtime
 //!
 //! The trait is synchronous; object_store is async. Each store owns a small
-//! tokio runtime (one worker, at most four blocking threads) and every call
-//! runs its future *on that runtime*, the caller waiting on a channel. So the
-//! methods never call `block_on` on the caller's thread and are safe to call
-//! from any thread, including from inside another tokio runtime — but they
-//! block: async code should call them through `spawn_blocking`. Reads do not
-//! use the runtime at all: [`BlobStore::open`], [`BlobStore::size`] and the
-//! existence check of [`BlobStore::create`] open or stat the key's file
-//! directly (what object_store's `get` and `head` do on the local file
-//! system, without two thread hops per call), and the reader `open`
-//! returns is that file.
+//! tokio runtime (one worker, at most sixteen blocking threads) and calls run
+//! their future *on that runtime*, the caller waiting on a channel, so the
+//! methods are safe to call from any thread, including from inside another
+//! tokio runtime — but they block: async code should call them through
+//! `spawn_blocking`. Two shortcuts keep the common paths off the runtime:
+//! reads ([`BlobStore::open`], [`BlobStore::size`] and the existence check of
+//! [`BlobStore::create`]) open or stat the key's file directly (what
+//! object_store's `get` and `head` do on the local file system), and a blob
+//! that fits in one part is published by running object_store's `put` on the
+//! calling thread when that thread is not inside a tokio runtime (object_store
+//! then does its file work inline). Each hop to the runtime cost two context
+//! switches, and its one worker, competing for two cores with many ingest
+//! threads, delayed every completion.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "conformance")]

@@ -25,6 +25,24 @@ impl Runtime {
             })
     }
 
+    /// Runs `fut` on the calling thread when that thread is not inside a
+    /// tokio runtime: object_store's local operations then do their file
+    /// work inline (`maybe_spawn_blocking` spawns only inside a runtime),
+    /// with no hop to the store's threads — whose one worker, competing
+    /// for two cores with the caller's many threads, delayed every
+    /// completion. Inside a runtime, it goes through [`Self::run`] as
+    /// before (never blocking a runtime's thread on a nested executor).
+    pub(crate) fn run_here<T, F>(&self, fut: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return self.run(fut);
+        }
+        futures::executor::block_on(fut)
+    }
+
     /// Runs `fut` on the runtime and waits for its result.
     pub(crate) fn run<T, F>(&self, fut: F) -> Result<T, Error>
     where

@@ -163,7 +163,7 @@ impl LocalWriter {
         let payload = object_store::PutPayload::from(Bytes::from(std::mem::take(&mut self.buf)));
         let dest = obj_path(self.key.as_str())?;
         let (fs, k) = (self.inner.fs.clone(), self.key.to_string());
-        self.inner.rt.run(async move {
+        self.inner.rt.run_here(async move {
             let opts = object_store::PutOptions {
                 mode: object_store::PutMode::Create,
                 ..Default::default()
