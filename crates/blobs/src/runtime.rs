@@ -37,7 +37,10 @@ impl Runtime {
         T: Send + 'static,
         F: Future<Output = Result<T, Error>> + Send + 'static,
     {
-        if tokio::runtime::Handle::try_current().is_ok() {
+        // Inside tokio, or inside another `futures` executor (where a nested
+        // `block_on` would panic): through the runtime.
+        let in_executor = futures::executor::enter().is_err();
+        if in_executor || tokio::runtime::Handle::try_current().is_ok() {
             return self.run(fut);
         }
         futures::executor::block_on(fut)

@@ -236,3 +236,20 @@ fn a_large_blob_is_staged_as_object_store_names_it() {
     assert!(back[..12 << 20].iter().all(|&b| b == 7) && back.ends_with(b"tail"));
     assert!(files_under(&dir.path().join(".partial")).is_empty());
 }
+
+/// A one-part blob is published on the calling thread only outside any
+/// executor: from inside a `futures` executor it still works, through the
+/// store's runtime (a nested `block_on` would panic).
+#[test]
+fn usable_from_inside_a_futures_executor() {
+    let (_dir, store) = store();
+    let k = key("records/cd/inside-futures");
+    futures::executor::block_on(async {
+        let mut w = store.create(&k).unwrap();
+        w.write_all(b"small").unwrap();
+        w.finish().unwrap();
+    });
+    let mut back = Vec::new();
+    store.open(&k).unwrap().read_to_end(&mut back).unwrap();
+    assert_eq!(back, b"small");
+}
