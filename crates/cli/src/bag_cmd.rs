@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use probant_formats::Format;
-use probant_vault::{Ctx, SearchRequest, Selection};
+use probant_vault::{Ctx, Selection};
 use probant_verify::bag::{verify_bag, BagReport, DirBag};
 use probant_verify::VerifierKey;
 use serde_json::json;
 
 use crate::home::Home;
 use crate::output::{progress, Out};
-use crate::vault_cmd::DEFAULT_LEGAL_BASIS;
+use crate::vault_cmd::{Criteria, DEFAULT_LEGAL_BASIS};
 
 /// Why and under which legal basis (recorded in the journal).
 #[derive(clap::Args, Debug, Clone)]
@@ -39,21 +39,8 @@ impl Why {
 /// Which records: ids, or search criteria (as `probant search`), or all.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Select {
-    /// Select the records whose subject has this INSZ/NISS or BIS number.
-    #[arg(long)]
-    subject: Option<String>,
-    /// Select by the paper original's identifier.
-    #[arg(long)]
-    original_id: Option<String>,
-    /// Select by document type.
-    #[arg(long = "type")]
-    doc_type: Option<String>,
-    /// Select the records created on or after this date (YYYY-MM-DD).
-    #[arg(long)]
-    from: Option<String>,
-    /// Select the records created on or before this date (YYYY-MM-DD).
-    #[arg(long)]
-    to: Option<String>,
+    #[command(flatten)]
+    criteria: Criteria,
     /// Select every record of the home.
     #[arg(long)]
     all: bool,
@@ -62,21 +49,9 @@ pub struct Select {
 impl Select {
     /// The selection: `ids`, or the criteria (not both); at least one.
     fn selection(&self, ids: &[String]) -> Result<Selection> {
-        let criteria = self.subject.is_some()
-            || self.original_id.is_some()
-            || self.doc_type.is_some()
-            || self.from.is_some()
-            || self.to.is_some();
-        match (ids.is_empty(), criteria || self.all) {
+        match (ids.is_empty(), self.criteria.any() || self.all) {
             (false, false) => Ok(Selection::Records(ids.to_vec())),
-            (true, true) => Ok(Selection::Query(SearchRequest {
-                subject: self.subject.clone(),
-                original_id: self.original_id.clone(),
-                doc_type: self.doc_type.clone(),
-                from: self.from.clone(),
-                to: self.to.clone(),
-                limit: None,
-            })),
+            (true, true) => Ok(Selection::Query(self.criteria.request(None))),
             (false, true) => bail!("give record ids or selection criteria (--subject, --original-id, --type, --from, --to, --all), not both"),
             (true, false) => bail!("nothing selected: give record ids, or --subject, --original-id, --type, --from, --to, or --all"),
         }
@@ -377,11 +352,13 @@ fn parse_format(s: &str) -> Result<Format, String> {
 /// Runs `migrate`; exit code 1 if any migration failed.
 pub fn migrate(home: &Home, a: &MigrateArgs, out: &Out) -> Result<i32> {
     let select = Select {
-        subject: a.subject.clone(),
-        original_id: None,
-        doc_type: a.doc_type.clone(),
-        from: a.created_from.clone(),
-        to: a.created_to.clone(),
+        criteria: Criteria {
+            subject: a.subject.clone(),
+            doc_type: a.doc_type.clone(),
+            from: a.created_from.clone(),
+            to: a.created_to.clone(),
+            ..Criteria::default()
+        },
         all: a.all,
     };
     let selection = select.selection(&a.records)?;

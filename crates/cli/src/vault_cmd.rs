@@ -398,24 +398,55 @@ pub fn get(home: &Home, a: &GetArgs, out: &Out) -> Result<i32> {
     Ok(0)
 }
 
+/// Search criteria on metadata, as `search`, `export` and `migrate` take
+/// them (the AND of those given).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Criteria {
+    /// Subject's INSZ/NISS or BIS number.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Paper original's identifier.
+    #[arg(long)]
+    pub original_id: Option<String>,
+    /// Document type.
+    #[arg(long = "type")]
+    pub doc_type: Option<String>,
+    /// Created on or after (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Created on or before (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+impl Criteria {
+    /// Whether any criterion is given.
+    pub fn any(&self) -> bool {
+        self.subject.is_some()
+            || self.original_id.is_some()
+            || self.doc_type.is_some()
+            || self.from.is_some()
+            || self.to.is_some()
+    }
+
+    /// The vault's search request for these criteria.
+    pub fn request(&self, limit: Option<u32>) -> SearchRequest {
+        SearchRequest {
+            subject: self.subject.clone(),
+            original_id: self.original_id.clone(),
+            doc_type: self.doc_type.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            limit,
+        }
+    }
+}
+
 /// `probant search` arguments.
 #[derive(clap::Args, Debug)]
 pub struct SearchArgs {
-    /// Subject's INSZ/NISS or BIS number.
-    #[arg(long)]
-    subject: Option<String>,
-    /// Paper original's identifier.
-    #[arg(long)]
-    original_id: Option<String>,
-    /// Document type.
-    #[arg(long = "type")]
-    doc_type: Option<String>,
-    /// Created on or after (YYYY-MM-DD).
-    #[arg(long)]
-    from: Option<String>,
-    /// Created on or before (YYYY-MM-DD).
-    #[arg(long)]
-    to: Option<String>,
+    #[command(flatten)]
+    criteria: Criteria,
     /// At most this many results.
     #[arg(long)]
     limit: Option<u32>,
@@ -425,14 +456,7 @@ pub struct SearchArgs {
 
 /// Runs `search`.
 pub fn search(home: &Home, a: &SearchArgs, out: &Out) -> Result<i32> {
-    let q = SearchRequest {
-        subject: a.subject.clone(),
-        original_id: a.original_id.clone(),
-        doc_type: a.doc_type.clone(),
-        from: a.from.clone(),
-        to: a.to.clone(),
-        limit: a.limit,
-    };
+    let q = a.criteria.request(a.limit);
     let found = home
         .vault
         .search(&ctx(home, &a.why, "records management: search"), &q)?;
