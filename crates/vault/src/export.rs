@@ -747,14 +747,15 @@ struct PartialBag {
     lock_path: PathBuf,
     /// Held (locked) until drop.
     _lock: std::fs::File,
-    delivered: bool,
+    /// The directory is this export's and not yet delivered: removed on drop.
+    owns_dir: bool,
 }
 
 impl PartialBag {
     /// Takes the lock, then creates the directory, the owner's alone (mode
-    /// 0700 on Unix: it holds records in clear).
-    /// The lock file holds the export's id, for the entry that a later
-    /// cleaner journals if this export is killed.
+    /// 0700 on Unix: it holds records in clear). The lock file holds the
+    /// export's id, for the entry that a later cleaner journals if this
+    /// export is killed.
     fn create(dir: &Path, export_id: &str) -> Result<Self, Error> {
         let lock_path = lock_path_of(dir);
         // Locked under a name no cleaner looks at, then renamed into place:
@@ -770,28 +771,29 @@ impl PartialBag {
             let _ = std::fs::remove_file(&fresh);
             return Err(Error::io(&lock_path)(e));
         }
-        let bag = PartialBag {
+        let mut bag = PartialBag {
             dir: dir.to_owned(),
             lock_path,
             _lock: lock,
-            delivered: false,
+            owns_dir: false,
         };
         let mut builder = std::fs::DirBuilder::new();
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(dir).map_err(Error::io(dir))?;
+        bag.owns_dir = true;
         Ok(bag)
     }
 
     /// The directory was renamed into place: only the lock file remains.
     fn delivered(mut self) {
-        self.delivered = true;
+        self.owns_dir = false;
     }
 }
 
 impl Drop for PartialBag {
     fn drop(&mut self) {
-        if !self.delivered {
+        if self.owns_dir {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
         let _ = std::fs::remove_file(&self.lock_path);
