@@ -174,12 +174,21 @@ impl Home {
     }
 
     /// Whatever opening had to repair or replay is a malfunction to journal
-    /// (AR-3.5), so that even a silent repair leaves a trace.
+    /// (AR-3.5), so that even a silent repair leaves a trace. What an
+    /// export killed earlier left (records in clear, wherever it wrote) is
+    /// removed now, and journaled, whoever opens the home next.
     fn journal_recovery(&self) -> Result<()> {
         if let Some(note) = self.journal.recovery().malfunction() {
             let mut e = self.event("journal.recovery", Outcome::Success);
             e.malfunction = Some(note);
             self.journal.append(&e)?;
+        }
+        let removed = self.vault.recover_killed_exports(&self.ctx(None, None))?;
+        for partial in removed {
+            eprintln!(
+                "probant: removed {}, left in clear by an export that was killed (journaled)",
+                partial.display()
+            );
         }
         Ok(())
     }
@@ -214,6 +223,9 @@ pub fn journal_options(config: &Config) -> Options {
     }
 }
 
+/// Where the home notes its running exports (see `Vault::with_export_register`).
+pub const EXPORT_REGISTER: &str = "exports-running";
+
 /// The embedded default: SQLite catalog and local-filesystem blobs in the home.
 pub fn open_vault(
     dir: &Path,
@@ -232,7 +244,8 @@ pub fn open_vault(
         ring,
         config.policy(),
         gate,
-    )?;
+    )?
+    .with_export_register(&dir.join(EXPORT_REGISTER))?;
     Ok((vault, blobs))
 }
 

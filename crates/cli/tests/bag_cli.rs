@@ -801,11 +801,11 @@ fn partial_bags(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// A real SIGKILL in the middle of an export leaves its partial bag, with
-/// records in clear (mode 0700); the next export into the same directory
-/// removes it, says so, and journals that the killed export delivered
+/// records in clear (mode 0700); the next command on the home, whatever it
+/// is, removes it, says so, and journals that the killed export delivered
 /// nothing. No plaintext is left behind for good.
 #[test]
-fn a_killed_exports_partial_bag_is_removed_by_the_next_export() {
+fn a_killed_exports_partial_bag_is_removed_by_the_next_command() {
     let (sb, a) = ready();
     let src = sb.path("many");
     std::fs::create_dir(&src).unwrap();
@@ -871,15 +871,39 @@ fn a_killed_exports_partial_bag_is_removed_by_the_next_export() {
             "records in clear are the owner's alone"
         );
     }
+    let registered = || {
+        std::fs::read_dir(sb.home().join("exports-running"))
+            .unwrap()
+            .count()
+    };
+    assert_eq!(
+        registered(),
+        1,
+        "the killed export is in the home's register"
+    );
+    // Any command: a search, which knows nothing of the output directory.
     let first = sb.at(&a, &["search", "--original-id", "BATCH/000.txt", "--json"]);
-    let id = single_json_line(&first.assert_ok().stdout)["record_id"]
+    let first = first.assert_ok();
+    assert!(
+        partial_bags(&out).is_empty(),
+        "removed when the home opened"
+    );
+    assert!(
+        first
+            .stderr
+            .contains("left in clear by an export that was killed"),
+        "{}",
+        first.stderr
+    );
+    assert_eq!(registered(), 0);
+    let id = single_json_line(&first.stdout)["record_id"]
         .as_str()
         .unwrap()
         .to_owned();
     let next = sb.at(&a, &["export", &id, "-o", s(&out.join("next")), "--json"]);
     let report = single_json_line(&next.assert_ok().stdout);
-    assert_eq!(report["stale_partials_removed"], 1, "{report}");
-    assert!(partial_bags(&out).is_empty());
+    assert_eq!(report["stale_partials_removed"], 0, "{report}");
+    assert_eq!(registered(), 0, "a delivered export leaves no entry");
     // The killed export had journaled its versions as exported (before any
     // content); the cleanup says that nothing was delivered, naming it.
     let entries = sb.entries(&a);

@@ -32,6 +32,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::ingest::{on_threads, SOURCE_NAME};
+use crate::partial::{move_into_place, partial_path, remove_stale_partials};
 use crate::read::{resource_of, target_of, SegmentBuffer};
 use crate::{Ctx, Error, Grant, Operation, RecordView, SearchRequest, Vault, Verdict};
 
@@ -165,7 +166,7 @@ impl Vault {
         // Every proof leads to one checkpoint, published after the export
         // entries: the bag proves its own export was journaled before it.
         let published = self.journal.sync()?;
-        let written = PartialBag::create(&partial, &export_id).and_then(|bag| {
+        let written = self.begin_partial(&partial, &export_id).and_then(|bag| {
             let payload = self.write_bag(&partial, &outgoing, &published, &export_id, progress)?;
             move_into_place(&partial, dir)?;
             bag.delivered();
@@ -413,29 +414,6 @@ impl Vault {
         }
         Self::add_details(&mut e, details);
         e
-    }
-
-    /// An export killed before its bag was complete journaled its versions
-    /// as exported: one failure entry per such export, naming it, says
-    /// that nothing was delivered and that its leftovers were removed (by
-    /// the actor of the export that removed them).
-    fn journal_killed_exports(&self, ctx: &Ctx, stale: &[StaleExport]) {
-        let events: Vec<Event> = stale
-            .iter()
-            .filter_map(|s| s.export_id.as_deref())
-            .map(|export_id| {
-                let mut e = self.event(ctx, "record.export", Outcome::Failure, Resource::default());
-                e.malfunction = Some(
-                    "nothing delivered: the export was killed before its bag was complete; its leftovers were removed"
-                        .into(),
-                );
-                Self::add_details(&mut e, json!({ "export_id": export_id }));
-                e
-            })
-            .collect();
-        if !events.is_empty() {
-            let _ = self.journal.append_all(&events);
-        }
     }
 
     /// After the export entries, a failure entry per version says that
@@ -702,185 +680,6 @@ fn collect_parts(
     Ok((versions, payload))
 }
 
-/// The hidden sibling directory the bag is built in, after checking that
-/// `dir` does not exist and that its parent is a directory.
-fn partial_path(dir: &Path) -> Result<PathBuf, Error> {
-    if std::fs::symlink_metadata(dir).is_ok() {
-        return Err(Error::invalid(
-            "output",
-            format!("{} exists: an export writes a new directory", dir.display()),
-        ));
-    }
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| Error::invalid("output", "the output directory has no name"))?;
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    if !parent.is_dir() {
-        return Err(Error::invalid(
-            "output",
-            format!("{} is not a directory", parent.display()),
-        ));
-    }
-    Ok(parent.join(format!(".{name}{PARTIAL_MARK}{}", uuid::Uuid::new_v4())))
-}
-
-/// Marks the hidden directory a bag is built in: `<partial>.lock`, beside
-/// it, is created and locked *before* the directory exists and stays
-/// locked while this export runs. The kernel releases the lock when the
-/// process ends however it ends, so a partial directory whose lock can be
-/// taken belongs to an export that was killed (SIGKILL, power loss) and
-/// left records in clear: the next export into the same directory removes
-/// it ([`remove_stale_partials`]).
-const LOCK_SUFFIX: &str = ".lock";
-/// What every partial directory's name contains.
-const PARTIAL_MARK: &str = ".probant-partial-";
-
-/// A bag being built; dropped without [`PartialBag::delivered`], it removes
-/// what was written (an error or an interruption: nothing half-written
-/// stays behind).
-struct PartialBag {
-    dir: PathBuf,
-    lock_path: PathBuf,
-    /// Held (locked) until drop.
-    _lock: std::fs::File,
-    /// The directory is this export's and not yet delivered: removed on drop.
-    owns_dir: bool,
-}
-
-impl PartialBag {
-    /// Takes the lock, then creates the directory, the owner's alone (mode
-    /// 0700 on Unix: it holds records in clear). The lock file holds the
-    /// export's id, for the entry that a later cleaner journals if this
-    /// export is killed.
-    fn create(dir: &Path, export_id: &str) -> Result<Self, Error> {
-        let lock_path = lock_path_of(dir);
-        // Locked under a name no cleaner looks at, then renamed into place:
-        // a lock file is never seen unlocked while its export lives.
-        let parent = dir.parent().unwrap_or(Path::new("."));
-        let fresh = parent.join(format!(".probant-lock-{}.tmp", uuid::Uuid::new_v4()));
-        let mut lock = std::fs::File::create_new(&fresh).map_err(Error::io(&fresh))?;
-        let locked = lock
-            .lock()
-            .and_then(|()| std::io::Write::write_all(&mut lock, export_id.as_bytes()))
-            .and_then(|()| std::fs::rename(&fresh, &lock_path));
-        if let Err(e) = locked {
-            let _ = std::fs::remove_file(&fresh);
-            return Err(Error::io(&lock_path)(e));
-        }
-        let mut bag = PartialBag {
-            dir: dir.to_owned(),
-            lock_path,
-            _lock: lock,
-            owns_dir: false,
-        };
-        let mut builder = std::fs::DirBuilder::new();
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir).map_err(Error::io(dir))?;
-        bag.owns_dir = true;
-        Ok(bag)
-    }
-
-    /// The directory was renamed into place: only the lock file remains.
-    fn delivered(mut self) {
-        self.owns_dir = false;
-    }
-}
-
-impl Drop for PartialBag {
-    fn drop(&mut self) {
-        if self.owns_dir {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-        let _ = std::fs::remove_file(&self.lock_path);
-    }
-}
-
-fn lock_path_of(partial: &Path) -> PathBuf {
-    let mut name = partial.as_os_str().to_owned();
-    name.push(LOCK_SUFFIX);
-    PathBuf::from(name)
-}
-
-/// What a killed export had left: its id when its lock file named one.
-#[derive(Debug, PartialEq, Eq)]
-struct StaleExport {
-    export_id: Option<String>,
-}
-
-/// Removes, beside `partial`, what exports that were killed left: each
-/// partial bag whose lock file can be locked (nobody holds it) or is
-/// missing (it is created before the directory and removed after it), and
-/// lock files left without a directory. Best effort: what cannot be removed
-/// is left for the next export.
-fn remove_stale_partials(partial: &Path) -> Vec<StaleExport> {
-    let Some(parent) = partial.parent() else {
-        return Vec::new();
-    };
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return Vec::new();
-    };
-    let mut stale = Vec::new();
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with('.') || !name.contains(PARTIAL_MARK) {
-            continue;
-        }
-        let is_lock = name.ends_with(LOCK_SUFFIX);
-        let dir = parent.join(if is_lock {
-            &name[..name.len() - LOCK_SUFFIX.len()]
-        } else {
-            &name
-        });
-        let lock_path = lock_path_of(&dir);
-        if !is_lock && lock_path.exists() {
-            continue; // handled through its lock file
-        }
-        // Taking the lock proves the export that made it is gone; it is
-        // kept until the directory is removed, so no other cleaner races.
-        let taken = match std::fs::File::open(&lock_path) {
-            Ok(lock) => match lock.try_lock() {
-                Ok(()) => Some(lock),
-                Err(_) => continue, // a live export
-            },
-            Err(_) => None,
-        };
-        let export_id = taken.as_ref().and_then(|lock| {
-            let mut id = String::new();
-            std::io::Read::read_to_string(&mut &*lock, &mut id).ok()?;
-            uuid::Uuid::parse_str(id.trim()).ok().map(|u| u.to_string())
-        });
-        let is_dir = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
-        if (is_lock && taken.is_none()) || (!is_lock && !is_dir) {
-            continue; // gone meanwhile (this cleaner or another took it)
-        }
-        if is_dir && std::fs::remove_dir_all(&dir).is_err() {
-            continue; // left for the next export
-        }
-        let _ = std::fs::remove_file(&lock_path);
-        stale.push(StaleExport { export_id });
-    }
-    stale
-}
-
-/// Renames the finished bag into place. `rename` would replace an empty
-/// directory created meanwhile at `dir`, so its absence is checked again
-/// (a remaining race with another process is not closed: std has no
-/// no-replace rename).
-fn move_into_place(partial: &Path, dir: &Path) -> Result<(), Error> {
-    if std::fs::symlink_metadata(dir).is_ok() {
-        return Err(Error::invalid(
-            "output",
-            format!("{} was created during the export", dir.display()),
-        ));
-    }
-    std::fs::rename(partial, dir).map_err(Error::io(dir))
-}
-
 /// A refusal names the record version it is about (its code and message
 /// are the gate's; no personal data).
 fn in_record(e: Error, row: &RecordRow) -> Error {
@@ -981,57 +780,5 @@ mod tests {
         ] {
             assert!(check_record_id(bad).is_err(), "{bad}");
         }
-    }
-
-    /// A killed export's partial bag (records in clear) is removed by the
-    /// next export into the same directory; a live export's is not.
-    #[test]
-    fn stale_partial_bags_are_removed_and_live_ones_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let id = "01a00000-0000-7000-8000-00000000000a";
-        let live =
-            PartialBag::create(&partial_path(&dir.path().join("live")).unwrap(), id).unwrap();
-        std::fs::write(live.dir.join("content"), "in clear").unwrap();
-        // What a SIGKILL leaves: the directory and its lock file, unlocked.
-        let killed = partial_path(&dir.path().join("killed")).unwrap();
-        std::fs::create_dir(&killed).unwrap();
-        std::fs::write(killed.join("content"), "in clear").unwrap();
-        std::fs::write(lock_path_of(&killed), id).unwrap();
-        // Killed while cleaning up: a lock without its directory, and a
-        // directory whose lock a cleaner had removed.
-        let lone_lock = lock_path_of(&partial_path(&dir.path().join("a")).unwrap());
-        std::fs::write(&lone_lock, "").unwrap();
-        let lone_dir = partial_path(&dir.path().join("b")).unwrap();
-        std::fs::create_dir(&lone_dir).unwrap();
-        std::fs::write(dir.path().join("unrelated.probant-partial-x"), "kept").unwrap();
-
-        let next = partial_path(&dir.path().join("next")).unwrap();
-        let mut stale = remove_stale_partials(&next);
-        stale.sort_by(|a, b| a.export_id.cmp(&b.export_id));
-        let unnamed = StaleExport { export_id: None };
-        let named = StaleExport {
-            export_id: Some(id.to_owned()),
-        };
-        // The lone lock and the lone directory name no export; the killed
-        // one names its own.
-        assert_eq!(stale, [unnamed, StaleExport { export_id: None }, named]);
-        assert!(!killed.exists() && !lock_path_of(&killed).exists());
-        assert!(!lone_lock.exists() && !lone_dir.exists());
-        assert!(live.dir.join("content").exists() && live.lock_path.exists());
-        assert!(dir.path().join("unrelated.probant-partial-x").exists());
-
-        let (live_dir, live_lock) = (live.dir.clone(), live.lock_path.clone());
-        drop(live); // an export that failed: it removes its own
-        assert!(!live_dir.exists() && !live_lock.exists());
-    }
-
-    #[test]
-    fn an_existing_output_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(partial_path(dir.path()).is_err());
-        let fresh = dir.path().join("bag");
-        let partial = partial_path(&fresh).unwrap();
-        assert_eq!(partial.parent(), Some(dir.path()));
-        assert!(partial_path(&dir.path().join("no/such/bag")).is_err());
     }
 }

@@ -25,6 +25,7 @@ mod import;
 mod ingest;
 mod keys;
 mod migrate;
+mod partial;
 pub mod policy;
 mod prove;
 mod read;
@@ -72,6 +73,8 @@ pub struct Vault {
     blind: BlindIndexKey,
     policy: Policy,
     gate: Arc<dyn Gate>,
+    /// Where running exports are noted (see `partial.rs`), if anywhere.
+    export_register: Option<partial::ExportRegister>,
 }
 
 impl Vault {
@@ -95,6 +98,7 @@ impl Vault {
             blind,
             policy,
             gate,
+            export_register: None,
         })
     }
 

@@ -204,6 +204,67 @@ fn an_interrupted_export_leaves_no_bag_and_journals_nothing_delivered() {
             .starts_with("nothing delivered")));
 }
 
+/// The export register (where the CLI's home notes running exports, so
+/// that the next opening removes what a killed one left wherever it wrote;
+/// the SIGKILL itself is `cli/tests/bag_cli.rs`): an entry exists exactly
+/// while an export runs, sealed (the operator's path may name a person);
+/// one that does not unseal is journaled as a malfunction and removed.
+#[test]
+fn the_export_register_holds_running_exports_only() {
+    let Fx { tmp, vault } = Fx::new(policy(64 << 20, false));
+    let register = tmp.path().join("a/exports-running");
+    let vault = vault.with_export_register(&register).unwrap();
+    let fx = Fx { tmp, vault };
+    let ids: Vec<String> = (0..2)
+        .map(|i| fx.ingest(&format!("{i}.txt"), &text(300_000), "internal"))
+        .collect();
+    let bag = fx.out().join("dossier-85073003328");
+    let mut seen = Vec::new();
+    fx.vault
+        .export(
+            &ctx(),
+            &Selection::Records(ids.clone()),
+            &bag,
+            &mut |_, _| {
+                seen.push(names(&register).len());
+                true
+            },
+        )
+        .unwrap();
+    assert!(seen.iter().all(|&n| n == 1), "{seen:?}");
+    assert!(
+        names(&register).is_empty(),
+        "a delivered export leaves none"
+    );
+    let interrupted = fx.vault.export(
+        &ctx(),
+        &Selection::Records(ids),
+        &fx.out().join("other"),
+        &mut |_, _| false,
+    );
+    assert!(matches!(interrupted, Err(Error::Interrupted)));
+    assert!(names(&register).is_empty(), "nor does an interrupted one");
+    // Nothing to recover: nothing journaled.
+    let before = entries(&fx.vault).len();
+    assert!(fx.vault.recover_killed_exports(&ctx()).unwrap().is_empty());
+    assert_eq!(entries(&fx.vault).len(), before);
+
+    let altered = "01a00000-0000-7000-8000-00000000000b";
+    std::fs::write(register.join(altered), b"not sealed by this home").unwrap();
+    std::fs::write(register.join("notes.txt"), b"not the register's").unwrap();
+    assert!(fx.vault.recover_killed_exports(&ctx()).unwrap().is_empty());
+    assert_eq!(names(&register), ["notes.txt"]);
+    let e = entries(&fx.vault);
+    let last = e.last().unwrap();
+    assert_eq!(last["action"], "record.export");
+    assert_eq!(last["outcome"], "failure");
+    assert_eq!(last["details"]["export_id"], altered);
+    assert!(last["malfunction"]
+        .as_str()
+        .unwrap()
+        .contains("does not unseal"));
+}
+
 /// A blob damaged at rest is caught while exporting (the digest re-checked
 /// as the content is written): no bag, the failure journaled.
 #[test]
