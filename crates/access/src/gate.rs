@@ -23,10 +23,10 @@ impl std::fmt::Debug for CedarGate {
     }
 }
 
-/// Today's date, `YYYY-MM-DD`, UTC.
-pub fn today_utc() -> String {
-    let d = time::OffsetDateTime::now_utc().date();
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+/// Today's date in Belgium, `YYYY-MM-DD`: validity dates (legal bases,
+/// approvals) are Belgian days (`probant_journal::civil`).
+pub fn today_in_belgium() -> String {
+    probant_journal::civil::format_date(probant_journal::civil::belgian_today())
 }
 
 fn refusal(code: &str, message: impl Into<String>) -> Verdict {
@@ -37,9 +37,9 @@ fn refusal(code: &str, message: impl Into<String>) -> Verdict {
 }
 
 impl CedarGate {
-    /// A gate deciding on today's (UTC) date.
+    /// A gate deciding on today's date in Belgium.
     pub fn new(authorizer: Authorizer, users: Arc<Users>) -> Self {
-        Self::with_date(authorizer, users, Box::new(today_utc))
+        Self::with_date(authorizer, users, Box::new(today_in_belgium))
     }
 
     /// A gate deciding on the date `today` returns (tests, replays).

@@ -40,7 +40,7 @@ use serde_json::json;
 
 pub use consult::{AccessEvent, Consultation, Consultations, Scope, State, ACCESS_ACTIONS};
 pub use error::Error;
-pub use gate::{action_of, today_utc, CedarGate};
+pub use gate::{action_of, today_in_belgium, CedarGate};
 pub use policy_store::{parse_legal_bases, PolicyVersion};
 pub use users::{NewUser, User, Users};
 
@@ -136,7 +136,7 @@ impl Access {
         approver: Option<&str>,
     ) -> Result<(Self, Vec<Credential>), Error> {
         let mut access = Self::new(home, home_id, ring, levels)?;
-        let today = today_utc();
+        let today = today_in_belgium();
         let policy = PolicyVersion::bootstrap(&today, &now(), bootstrap);
         policy.authorizer(&access.levels)?;
         let highest = access.levels.last().cloned().unwrap_or_default();

@@ -603,11 +603,18 @@ fn show_reports_decrypted_metadata_late_recording_and_retention_due() {
     assert_eq!(v["size"], doc["size"]);
     assert_eq!(v["journal_index"], doc["journal_index"]);
 
-    // Created today (the default): not late, due in 10 years.
+    // Created today (the default, a Belgian day; `recorded` is UTC): not
+    // late, due in 10 years.
     let doc = ingest(&sb, &home, &meta(s(&sample("message.xml")), "P-78"));
     let v = &show(&sb, &home, &id_of(&doc))[0];
     let created = v["created"].as_str().unwrap();
-    assert_eq!(created, &v["recorded"].as_str().unwrap()[..10]);
+    let recorded = time::OffsetDateTime::parse(
+        v["recorded"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let day = probant_journal::civil::belgian_date(recorded);
+    assert_eq!(created, probant_journal::civil::format_date(day));
     assert_eq!(v["recorded_late"], false);
     let year: u32 = created[..4].parse().unwrap();
     let md = if &created[4..] == "-02-29" {
@@ -754,11 +761,7 @@ fn verify_reports_an_orphan_blob() {
 fn every_access_is_journaled_with_purpose_legal_basis_and_pseudonym() {
     let (sb, home) = ready();
     // N-5.6.4: the legal bases named below are registered first.
-    let today = &probant_journal::entry::format_time(
-        <probant_journal::SystemClock as probant_journal::Clock>::now_micros(
-            &probant_journal::SystemClock,
-        ),
-    )[..10];
+    let today = &probant_journal::civil::format_date(probant_journal::civil::belgian_today());
     let bases = serde_json::json!([
         { "reference": "own-records", "purposes": ["*"], "data_categories": ["*"], "roles": ["case-handler"], "valid_from": today },
         { "reference": "law-1990-art-5", "purposes": ["audit prep"], "data_categories": ["*"], "roles": ["case-handler"], "valid_from": "2020-01-01" },

@@ -19,9 +19,12 @@
 //!
 //! The Merkle work is pure ([`integrate`]); crypto (sealing, signing) and the
 //! clock come in through traits, so this crate links no crypto library.
+//! Entries are stamped in UTC; [`civil`] gives the Belgian civil date that
+//! day-based rules (validity, AR-17's day of recording) are decided on.
 #![forbid(unsafe_code)]
 
 mod check;
+pub mod civil;
 pub mod entry;
 mod error;
 mod fsutil;

@@ -454,7 +454,7 @@ impl Vault {
             format!("{vkey}\n").as_bytes(),
         )?);
         let info = self.bag_info(vkey.name(), published.size, export_id, versions.len());
-        let today = crate::ingest::format_date(time::OffsetDateTime::now_utc().date());
+        let today = crate::ingest::format_date(probant_journal::civil::belgian_today());
         let tags = bag::tag_files(&payload, &info, &today)
             .map_err(|e| Error::invalid("bag-info.txt", e.to_string()))?;
         for (name, bytes) in tags {

@@ -754,7 +754,7 @@ pub(crate) fn now_micros() -> i64 {
 
 /// YYYY-MM-DD.
 pub(crate) fn format_date(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+    probant_journal::civil::format_date(d)
 }
 
 /// Metadata checked before anything is stored.
@@ -772,7 +772,8 @@ impl Vault {
         check_token("--type", &req.doc_type, 64)?;
         check_text("--original-id", &req.original_id, 256)?;
         self.policy.classification(&req.classification)?;
-        let today = time::OffsetDateTime::now_utc().date();
+        // AR-17 compares Belgian days: 00:30 in Brussels is the next day.
+        let today = probant_journal::civil::belgian_today();
         let created = match &req.created {
             None => today,
             Some(d) => parse_date(d)
