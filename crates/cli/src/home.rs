@@ -186,7 +186,7 @@ impl Home {
         let removed = self.vault.recover_killed_exports(&self.ctx(None, None))?;
         for partial in removed {
             eprintln!(
-                "probant: removed {}, left in clear by an export that was killed (journaled)",
+                "probant: removed {}, left behind by an export that was killed (journaled)",
                 partial.display()
             );
         }

@@ -891,7 +891,7 @@ fn a_killed_exports_partial_bag_is_removed_by_the_next_command() {
     assert!(
         first
             .stderr
-            .contains("left in clear by an export that was killed"),
+            .contains("left behind by an export that was killed"),
         "{}",
         first.stderr
     );

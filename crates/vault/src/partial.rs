@@ -53,6 +53,8 @@ pub(crate) fn partial_path(dir: &Path) -> Result<PathBuf, Error> {
 /// it ([`remove_stale_partials`]), and so does the next opening of the
 /// home when the vault keeps an [`ExportRegister`].
 const LOCK_SUFFIX: &str = ".lock";
+/// How a lock file is named before it is renamed into place.
+const FRESH_LOCK_PREFIX: &str = ".probant-lock-";
 /// What every partial directory's name contains.
 const PARTIAL_MARK: &str = ".probant-partial-";
 
@@ -81,7 +83,7 @@ impl PartialBag {
         // Locked under a name no cleaner looks at, then renamed into place:
         // a lock file is never seen unlocked while its export lives.
         let parent = dir.parent().unwrap_or(Path::new("."));
-        let fresh = parent.join(format!(".probant-lock-{}.tmp", uuid::Uuid::new_v4()));
+        let fresh = parent.join(format!("{FRESH_LOCK_PREFIX}{}.tmp", uuid::Uuid::new_v4()));
         let mut lock = std::fs::File::create_new(&fresh).map_err(Error::io(&fresh))?;
         let locked = lock
             .lock()
@@ -131,9 +133,11 @@ fn lock_path_of(partial: &Path) -> PathBuf {
 }
 
 /// What a killed export had left: its id when its lock file named one.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct StaleExport {
     export_id: Option<String>,
+    /// What was removed: the partial directory, or a lone lock file.
+    removed: PathBuf,
 }
 
 /// Removes, beside `partial`, what exports that were killed left: each
@@ -151,6 +155,10 @@ pub(crate) fn remove_stale_partials(partial: &Path) -> Vec<StaleExport> {
     let mut stale = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(FRESH_LOCK_PREFIX) && name.ends_with(".tmp") {
+            stale.extend(remove_stale_fresh_lock(&entry.path()));
+            continue;
+        }
         if !name.starts_with('.') || !name.contains(PARTIAL_MARK) {
             continue;
         }
@@ -186,9 +194,31 @@ pub(crate) fn remove_stale_partials(partial: &Path) -> Vec<StaleExport> {
             continue; // left for the next export
         }
         let _ = std::fs::remove_file(&lock_path);
-        stale.push(StaleExport { export_id });
+        let removed = if is_dir { dir } else { lock_path };
+        stale.push(StaleExport { export_id, removed });
     }
     stale
+}
+
+/// A lock file not yet renamed into place (see [`PartialBag::create`]) is
+/// left only by an export killed in the microseconds between its creation
+/// and its rename, before any partial directory existed; the export's
+/// entries were journaled by then. Removed when nobody holds it and it is
+/// older than a minute (it is unlocked for an instant after its creation).
+fn remove_stale_fresh_lock(path: &Path) -> Option<StaleExport> {
+    let lock = std::fs::File::open(path).ok()?;
+    let age = lock.metadata().ok()?.modified().ok()?.elapsed().ok()?;
+    if age < std::time::Duration::from_secs(60) || lock.try_lock().is_err() {
+        return None;
+    }
+    let mut id = String::new();
+    std::io::Read::read_to_string(&mut &lock, &mut id).ok()?;
+    std::fs::remove_file(path).ok()?;
+    let export_id = uuid::Uuid::parse_str(id.trim()).ok().map(|u| u.to_string());
+    Some(StaleExport {
+        export_id,
+        removed: path.to_owned(),
+    })
 }
 
 /// Renames the finished bag into place. `rename` would replace an empty
@@ -303,7 +333,8 @@ impl Vault {
 
     /// Removes what exports killed before their bag was complete left
     /// (records in clear), wherever they wrote, and journals for each that
-    /// nothing was delivered; returns the partial directories removed. For
+    /// nothing was delivered; returns what was removed (partial
+    /// directories, lone lock files). For
     /// the opening of a home: with one process per home (the journal's
     /// lock), no registered export is still running, and a lock that is
     /// held anyway is left alone. Without a register, does nothing.
@@ -315,29 +346,30 @@ impl Vault {
         let Some(register) = &self.export_register else {
             return Ok(Vec::new());
         };
-        let (mut removed, mut events) = (Vec::new(), Vec::new());
+        let (mut stale, mut unreadable) = (Vec::new(), Vec::new());
         for export_id in register.export_ids()? {
             let entry = register.entry(&export_id);
-            let malfunction = match self.registered_partial(&entry, &export_id) {
-                None => Some("its export-register entry does not unseal (altered, or from another home): where it wrote is unknown"),
-                Some(partial) => match remove_killed_partial(&partial) {
-                    Removal::Live | Removal::Failed => continue, // for the next opening
-                    Removal::NothingLeft => None,
-                    Removal::Removed => {
-                        removed.push(partial);
-                        Some(KILLED)
+            match self.registered_partial(&entry, &export_id) {
+                // Everything stale beside it goes too (and is journaled).
+                Some(partial) => {
+                    stale.extend(remove_stale_partials(&partial));
+                    if partial.exists() {
+                        continue; // running, or not removable now: kept
                     }
-                },
-            };
-            if let Some(text) = malfunction {
-                events.push(self.killed_export_event(ctx, &export_id, text));
+                }
+                None => unreadable.push(self.killed_export_event(
+                    ctx,
+                    &export_id,
+                    "its export-register entry does not unseal (altered, or from another home): where it wrote is unknown",
+                )),
             }
             let _ = std::fs::remove_file(&entry);
         }
-        if !events.is_empty() {
-            self.journal.append_all(&events)?;
+        self.journal_killed_exports(ctx, &stale);
+        if !unreadable.is_empty() {
+            self.journal.append_all(&unreadable)?;
         }
-        Ok(removed)
+        Ok(stale.into_iter().map(|s| s.removed).collect())
     }
 
     /// The partial directory a register entry names, if it unseals.
@@ -378,42 +410,6 @@ impl Vault {
     }
 }
 
-/// What [`remove_killed_partial`] found.
-enum Removal {
-    /// The lock is held: the export is running.
-    Live,
-    /// The partial directory was there and is removed.
-    Removed,
-    /// Nothing but, perhaps, the lock file: the export had delivered its
-    /// bag or removed it (the register entry is removed last).
-    NothingLeft,
-    /// It could not be removed now.
-    Failed,
-}
-
-/// Removes a registered partial directory and its lock file, unless the
-/// lock is held.
-fn remove_killed_partial(partial: &Path) -> Removal {
-    let lock_path = lock_path_of(partial);
-    // Held until the directory is removed, so no other cleaner races.
-    let _taken = match std::fs::File::open(&lock_path) {
-        Ok(lock) => match lock.try_lock() {
-            Ok(()) => Some(lock),
-            Err(_) => return Removal::Live,
-        },
-        Err(_) => None,
-    };
-    let removal = match std::fs::symlink_metadata(partial) {
-        Ok(meta) if meta.is_dir() => match std::fs::remove_dir_all(partial) {
-            Ok(()) => Removal::Removed,
-            Err(_) => return Removal::Failed,
-        },
-        _ => Removal::NothingLeft,
-    };
-    let _ = std::fs::remove_file(&lock_path);
-    removal
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,17 +435,39 @@ mod tests {
         let lone_dir = partial_path(&dir.path().join("b")).unwrap();
         std::fs::create_dir(&lone_dir).unwrap();
         std::fs::write(dir.path().join("unrelated.probant-partial-x"), "kept").unwrap();
+        // Killed between creating its lock file and renaming it: removed
+        // once a minute old, not before (a live export unlocks it for an
+        // instant after creating it).
+        let old_fresh = dir.path().join(format!("{FRESH_LOCK_PREFIX}1.tmp"));
+        std::fs::write(&old_fresh, id).unwrap();
+        let minutes_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+        std::fs::File::options()
+            .write(true)
+            .open(&old_fresh)
+            .unwrap()
+            .set_modified(minutes_ago)
+            .unwrap();
+        let new_fresh = dir.path().join(format!("{FRESH_LOCK_PREFIX}2.tmp"));
+        std::fs::write(&new_fresh, "").unwrap();
 
         let next = partial_path(&dir.path().join("next")).unwrap();
-        let mut stale = remove_stale_partials(&next);
-        stale.sort_by(|a, b| a.export_id.cmp(&b.export_id));
-        let unnamed = StaleExport { export_id: None };
-        let named = StaleExport {
-            export_id: Some(id.to_owned()),
-        };
+        let mut stale: Vec<(Option<String>, PathBuf)> = remove_stale_partials(&next)
+            .into_iter()
+            .map(|s| (s.export_id, s.removed))
+            .collect();
+        stale.sort();
         // The lone lock and the lone directory name no export; the killed
-        // one names its own.
-        assert_eq!(stale, [unnamed, StaleExport { export_id: None }, named]);
+        // one and the old unrenamed lock name theirs.
+        let named = Some(id.to_owned());
+        let mut expected = vec![
+            (None, lone_lock.clone()),
+            (None, lone_dir.clone()),
+            (named.clone(), killed.clone()),
+            (named, old_fresh.clone()),
+        ];
+        expected.sort();
+        assert_eq!(stale, expected);
+        assert!(!old_fresh.exists() && new_fresh.exists());
         assert!(!killed.exists() && !lock_path_of(&killed).exists());
         assert!(!lone_lock.exists() && !lone_dir.exists());
         assert!(live.dir.join("content").exists() && live.lock_path.exists());
@@ -458,29 +476,6 @@ mod tests {
         let (live_dir, live_lock) = (live.dir.clone(), live.lock_path.clone());
         drop(live); // an export that failed: it removes its own
         assert!(!live_dir.exists() && !live_lock.exists());
-    }
-
-    /// What the home's opening does with a registered partial bag: removed
-    /// when its lock is free (a killed export), kept while it is held.
-    #[test]
-    fn a_registered_partial_is_removed_unless_its_export_runs() {
-        let dir = tempfile::tempdir().unwrap();
-        let id = "01a00000-0000-7000-8000-00000000000c";
-        let live =
-            PartialBag::create(&partial_path(&dir.path().join("live")).unwrap(), id).unwrap();
-        assert!(matches!(remove_killed_partial(&live.dir), Removal::Live));
-        assert!(live.dir.exists() && live.lock_path.exists());
-        let killed = partial_path(&dir.path().join("killed")).unwrap();
-        std::fs::create_dir(&killed).unwrap();
-        std::fs::write(killed.join("content"), "in clear").unwrap();
-        std::fs::write(lock_path_of(&killed), id).unwrap();
-        assert!(matches!(remove_killed_partial(&killed), Removal::Removed));
-        assert!(!killed.exists() && !lock_path_of(&killed).exists());
-        // Delivered, or removed by the export itself: nothing to do.
-        assert!(matches!(
-            remove_killed_partial(&killed),
-            Removal::NothingLeft
-        ));
     }
 
     #[test]
