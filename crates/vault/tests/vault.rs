@@ -797,3 +797,84 @@ fn search_withholds_records_the_gate_refuses() {
     assert_eq!(last["details"]["results"], 1);
     assert!(!last.to_string().contains(&hidden.record_id));
 }
+
+/// Metadata comes from operators and manifests (untrusted): whatever the
+/// strings, an ingest either keeps every field exactly as given (AR-13,
+/// AR-17) or is refused as invalid input, naming no personal data and
+/// leaving nothing behind. One vault for all cases (each verified whole).
+#[test]
+fn metadata_is_kept_exactly_or_refused_leaving_nothing() {
+    use proptest::collection::btree_map;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let fx = Fx::new();
+    let src = fx.file("doc.txt", b"Attest voor de sociale zekerheid.\n");
+    // Mostly well-formed, so that both outcomes are exercised.
+    let text = || prop_oneof![3 => "[\\PC]{1,24}", 1 => any::<String>()];
+    let strategy = (
+        prop_oneof![3 => "[a-z0-9._-]{1,20}", 1 => ".{0,8}"],
+        text(),
+        proptest::option::of(text()),
+        btree_map(
+            prop_oneof![3 => "[a-z0-9_]{1,10}", 1 => ".{0,6}"],
+            text(),
+            0..3,
+        ),
+        proptest::option::of(prop_oneof![
+            3 => "20[0-2][0-9]-0[1-9]-(0[1-9]|1[0-9]|2[0-8])",
+            1 => ".{0,12}"
+        ]),
+    );
+    let (kept, refused) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    let config = Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(
+        &strategy,
+        |(doc_type, original_id, title, meta, created)| {
+            let before = state(&fx);
+            let req = IngestRequest {
+                doc_type: doc_type.clone(),
+                original_id: original_id.clone(),
+                title: title.clone(),
+                meta: meta.clone(),
+                created: created.clone(),
+                ..fx.request(src.clone())
+            };
+            match fx.vault.ingest(&ctx(), &req) {
+                Ok(got) => {
+                    let shown = fx.vault.show(&ctx(), &got.record_id).unwrap();
+                    let v = &shown[0];
+                    prop_assert_eq!(&v.doc_type, &doc_type);
+                    prop_assert_eq!(&v.original_id, &original_id);
+                    prop_assert_eq!(&v.title, &title);
+                    for (k, value) in &meta {
+                        prop_assert_eq!(v.meta.get(k), Some(value), "meta {}", k);
+                    }
+                    if let Some(c) = &created {
+                        prop_assert_eq!(&v.created, c);
+                    }
+                    kept.set(kept.get() + 1);
+                }
+                Err(e @ Error::InvalidInput { .. }) => {
+                    prop_assert!(!e.to_string().contains(NISS), "{}", e);
+                    prop_assert_eq!(state(&fx), before, "a refused ingest left something");
+                    refused.set(refused.get() + 1);
+                }
+                Err(other) => prop_assert!(false, "not a clear refusal: {}", other),
+            }
+            Ok(())
+        },
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    assert!(
+        kept.get() > 0 && refused.get() > 0,
+        "both outcomes exercised"
+    );
+}
