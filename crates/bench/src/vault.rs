@@ -53,6 +53,8 @@ pub(crate) fn open_vault(dir: &Path) -> Result<Vault> {
         "bench",
         None,
     )?;
+    // As the CLI opens a home: with its export register and recovery notes
+    // (each recorded batch writes and syncs its intent first).
     Ok(Vault::new(
         Arc::new(journal),
         Box::new(catalog),
@@ -60,7 +62,9 @@ pub(crate) fn open_vault(dir: &Path) -> Result<Vault> {
         ring,
         policy,
         access.gate()?,
-    )?)
+    )?
+    .with_export_register(&home.join("exports-running"))?
+    .with_recovery(&home.join("recovery"))?)
 }
 
 pub(crate) fn ctx() -> Ctx {

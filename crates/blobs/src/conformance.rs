@@ -32,6 +32,7 @@ pub fn run_all(store: &dyn BlobStore) {
     create_refuses_an_existing_key(store);
     racing_writers_one_wins(store);
     missing_key_is_not_found(store);
+    modified_is_when_it_was_written(store);
     dropped_writer_leaves_nothing(store);
     list_is_exactly_the_finished_keys(store);
     assert!(!store.describe().is_empty(), "describe() is empty");
@@ -255,6 +256,25 @@ fn generate_into(w: &mut dyn Write, seed: u64, len: u64, chunk: usize) {
         w.write_all(&buf[..n]).unwrap();
         left -= n as u64;
     }
+}
+
+/// `modified` is the time the blob was written (within the clock's
+/// resolution and a second of slack), and absent keys are not found.
+pub fn modified_is_when_it_was_written(store: &dyn BlobStore) {
+    let slack = std::time::Duration::from_secs(2);
+    let before = std::time::SystemTime::now() - slack;
+    let k = key("conformance/modified");
+    write_generated(store, &k, 7, 1000, 100);
+    let at = store.modified(&k).unwrap();
+    assert!(
+        at >= before && at <= std::time::SystemTime::now() + slack,
+        "modified {at:?} is not the time of writing"
+    );
+    assert!(matches!(
+        store.modified(&key("conformance/absent")),
+        Err(Error::NotFound { .. })
+    ));
+    store.delete(&k).unwrap();
 }
 
 /// Reads `k` back and compares it, as it streams, with the generator's

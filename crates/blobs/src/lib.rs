@@ -159,6 +159,10 @@ pub trait BlobStore: Send + Sync {
     fn open(&self, key: &BlobKey) -> Result<Box<dyn std::io::Read + Send>, Error>;
     /// A blob's size in bytes. [`Error::NotFound`] if absent.
     fn size(&self, key: &BlobKey) -> Result<u64, Error>;
+    /// When the blob was written, by the store's clock: after a crash, what
+    /// the interrupted process stored and never recorded is told from older
+    /// orphans by it. [`Error::NotFound`] if absent.
+    fn modified(&self, key: &BlobKey) -> Result<std::time::SystemTime, Error>;
     /// Durable deletion (for destruction and for cleaning up a failed
     /// ingest): returns once the removal is on stable storage.
     /// [`Error::NotFound`] is an error.

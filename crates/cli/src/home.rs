@@ -174,14 +174,24 @@ impl Home {
     }
 
     /// Whatever opening had to repair or replay is a malfunction to journal
-    /// (AR-3.5), so that even a silent repair leaves a trace. What an
-    /// export killed earlier left (records in clear, wherever it wrote) is
-    /// removed now, and journaled, whoever opens the home next.
+    /// (AR-3.5), so that even a silent repair leaves a trace. What a
+    /// process killed while ingesting left is undone, and what an export
+    /// killed earlier left (records in clear, wherever it wrote) removed,
+    /// and both journaled, whoever opens the home next.
     fn journal_recovery(&self) -> Result<()> {
         if let Some(note) = self.journal.recovery().malfunction() {
             let mut e = self.event("journal.recovery", Outcome::Success);
             e.malfunction = Some(note);
             self.journal.append(&e)?;
+        }
+        let undone = self
+            .vault
+            .recover_interrupted_ingests(&self.ctx(None, None))?;
+        if undone != probant_vault::Recovered::default() {
+            eprintln!(
+                "probant: a process working on this home was killed; undone, never acknowledged (journaled): {} version(s) journaled but not catalogued, {} content(s) stored but not recorded",
+                undone.uncatalogued, undone.unrecorded
+            );
         }
         let removed = self.vault.recover_killed_exports(&self.ctx(None, None))?;
         for partial in removed {
@@ -225,6 +235,9 @@ pub fn journal_options(config: &Config) -> Options {
 
 /// Where the home notes its running exports (see `Vault::with_export_register`).
 pub const EXPORT_REGISTER: &str = "exports-running";
+/// Where the home notes its session and each batch being recorded (see
+/// `Vault::with_recovery`).
+pub const RECOVERY: &str = "recovery";
 
 /// The embedded default: SQLite catalog and local-filesystem blobs in the home.
 pub fn open_vault(
@@ -245,7 +258,8 @@ pub fn open_vault(
         config.policy(),
         gate,
     )?
-    .with_export_register(&dir.join(EXPORT_REGISTER))?;
+    .with_export_register(&dir.join(EXPORT_REGISTER))?
+    .with_recovery(&dir.join(RECOVERY))?;
     Ok((vault, blobs))
 }
 

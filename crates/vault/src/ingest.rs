@@ -347,6 +347,9 @@ impl Vault {
             return Ok(());
         }
         let events: Vec<Event> = staged.iter().map(|(_, s)| s.event.clone()).collect();
+        // Removed when this returns, recorded or refused; found at the next
+        // opening only if the process was killed in between.
+        let _intent = self.intend(staged)?;
         let receipts = self.journal.append_all(&events)?;
         for ((_, s), r) in staged.iter_mut().zip(&receipts) {
             s.row.journal_index = r.index;
@@ -372,7 +375,7 @@ impl Vault {
         Ok(())
     }
 
-    fn stage(&self, ctx: &Ctx, req: &IngestRequest) -> Result<Staged, Error> {
+    pub(crate) fn stage(&self, ctx: &Ctx, req: &IngestRequest) -> Result<Staged, Error> {
         let checked = self.check_request(req)?;
         let subject = self.subject_pseudonym(&checked.person);
         let target = Target {

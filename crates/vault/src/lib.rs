@@ -29,6 +29,7 @@ mod partial;
 pub mod policy;
 mod prove;
 mod read;
+mod recover;
 mod row;
 
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub use keys::Rotation;
 pub use migrate::Migrated;
 pub use policy::{Institution, Policy, RetentionClass};
 pub use read::{Read, RecordView, SearchRequest};
+pub use recover::Recovered;
 
 /// Who asks, why, and under which legal basis (N-5.6.4): recorded in every
 /// journal entry the request causes.
@@ -75,6 +77,17 @@ pub struct Vault {
     gate: Arc<dyn Gate>,
     /// Where running exports are noted (see `partial.rs`), if anywhere.
     export_register: Option<partial::ExportRegister>,
+    /// Where ingest intents and the session note are kept (see
+    /// `recover.rs`), if anywhere.
+    recovery: Option<recover::RecoveryDir>,
+}
+
+impl Drop for Vault {
+    /// A vault that is dropped ended its session: the next opening has
+    /// nothing to recover.
+    fn drop(&mut self) {
+        self.end_session();
+    }
 }
 
 impl Vault {
@@ -99,6 +112,7 @@ impl Vault {
             policy,
             gate,
             export_register: None,
+            recovery: None,
         })
     }
 

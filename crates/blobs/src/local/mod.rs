@@ -268,6 +268,12 @@ impl BlobStore for LocalBlobStore {
         self.stat(key).map(|meta| meta.len())
     }
 
+    fn modified(&self, key: &BlobKey) -> Result<SystemTime, Error> {
+        self.stat(key)?
+            .modified()
+            .map_err(Error::io("stat", self.path_of(key)))
+    }
+
     fn delete(&self, key: &BlobKey) -> Result<(), Error> {
         // A directory (the prefix of other keys) is not a blob: object_store
         // would fail on it with an I/O error rather than "not found".
