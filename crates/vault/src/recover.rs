@@ -113,9 +113,19 @@ impl Vault {
         let sealed = self
             .catalog_sealer
             .seal(&aad(SESSION, SESSION), now.to_string().as_bytes());
+        // A note killed before its rename is not one: left-overs go.
+        for entry in std::fs::read_dir(dir).map_err(Error::io(dir))?.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(&format!("{SESSION}.")) && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
         let fresh = dir.join(format!("{SESSION}.{}.tmp", uuid::Uuid::new_v4()));
         write_synced(&fresh, &sealed)?;
-        std::fs::rename(&fresh, &marker).map_err(Error::io(&marker))?;
+        std::fs::rename(&fresh, &marker)
+            .and_then(|()| std::fs::File::open(dir)?.sync_all())
+            .map_err(Error::io(&marker))?;
         self.recovery = Some(RecoveryDir {
             dir: dir.to_owned(),
             killed_session,
