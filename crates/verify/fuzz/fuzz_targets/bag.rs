@@ -1,15 +1,36 @@
-//! Export packages (DESIGN contract 4) built from arbitrary bytes, then
-//! verified: the input is cut at 0xFF bytes into the contents of the bag's
-//! tag files, one record's metadata.json, proof.json and content, and the
-//! journal's checkpoint and vkey. `verify_bag` must report problems, never
-//! panic.
 #![no_main]
+//! A whole export package (DESIGN contract 4) from an untrusted sender, in
+//! memory: `verify_bag` reports problems and never panics, whatever the
+//! files say (manifests, tag files, metadata, proofs, checkpoint, vkey).
+//! Input: any number of files, each as a one-byte name length, the name, a
+//! four-byte little-endian content length and the content, so a real bag,
+//! binary contents included, is one input (`seeds/make-bag-seed.py` makes
+//! it; `seeds/bag/samples.bin` is a valid bag of the three samples) and the
+//! fuzzer mutates its way from a bag that passes every check into each of
+//! its error paths.
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 
 use probant_verify::bag::{verify_bag, BagEntry, BagFiles};
 
 struct MemBag(BTreeMap<String, Vec<u8>>);
+
+impl MemBag {
+    fn decode(mut data: &[u8]) -> Self {
+        let mut files = BTreeMap::new();
+        while let [name_len, rest @ ..] = data {
+            let (name, rest) = rest.split_at((*name_len as usize).min(rest.len()));
+            let Some((len, rest)) = rest.split_first_chunk::<4>() else {
+                break;
+            };
+            let (content, rest) =
+                rest.split_at((u32::from_le_bytes(*len) as usize).min(rest.len()));
+            files.insert(String::from_utf8_lossy(name).into_owned(), content.to_vec());
+            data = rest;
+        }
+        MemBag(files)
+    }
+}
 
 impl BagFiles for MemBag {
     fn list(&self) -> io::Result<Vec<BagEntry>> {
@@ -21,23 +42,6 @@ impl BagFiles for MemBag {
     }
 }
 
-const NAMES: [&str; 9] = [
-    "bagit.txt",
-    "bag-info.txt",
-    "manifest-sha256.txt",
-    "tagmanifest-sha256.txt",
-    "data/records/r/1/metadata.json",
-    "data/records/r/1/proof.json",
-    "data/records/r/1/content",
-    "data/journal/checkpoint",
-    "data/journal/vkey",
-];
-
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let files = NAMES
-        .iter()
-        .zip(data.split(|b| *b == 0xFF))
-        .map(|(name, bytes)| ((*name).to_owned(), bytes.to_vec()))
-        .collect();
-    let _ = verify_bag(&MemBag(files), None);
+    let _ = verify_bag(&MemBag::decode(data), None);
 });

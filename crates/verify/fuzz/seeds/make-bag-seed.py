@@ -3,7 +3,7 @@
 each file as a one-byte name length, the name (relative, `/`-separated), a
 four-byte little-endian content length and the content.
 
-    fuzz/seeds/make-bag-seed.py BAG_DIR OUT_FILE
+    crates/verify/fuzz/seeds/make-bag-seed.py BAG_DIR OUT_FILE
 """
 import os
 import struct
