@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use probant_journal::{Event, Outcome, Resource};
 use serde_json::json;
 
+use crate::recover::{create_private_dir, write_synced};
 use crate::{Ctx, Error, Vault};
 
 /// The hidden sibling directory the bag is built in, after checking that
@@ -253,15 +254,7 @@ impl ExportRegister {
     /// Notes, durably, that `export_id` builds its bag in `partial`.
     fn add(&self, sealed: &[u8], export_id: &str) -> Result<PathBuf, Error> {
         let entry = self.entry(export_id);
-        let written = std::fs::File::create_new(&entry).and_then(|mut f| {
-            std::io::Write::write_all(&mut f, sealed)?;
-            f.sync_all()?;
-            std::fs::File::open(&self.dir)?.sync_all()
-        });
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&entry);
-            return Err(Error::io(&entry)(e));
-        }
+        write_synced(&entry, sealed)?;
         Ok(entry)
     }
 
@@ -292,11 +285,7 @@ impl Vault {
     /// so that [`Vault::recover_killed_exports`] finds what a killed export
     /// left wherever it wrote. The CLI keeps it in the home.
     pub fn with_export_register(mut self, dir: &Path) -> Result<Self, Error> {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir).map_err(Error::io(dir))?;
+        create_private_dir(dir)?;
         self.export_register = Some(ExportRegister {
             dir: dir.to_owned(),
         });

@@ -76,8 +76,18 @@ fn aad(what: &str, name: &str) -> Vec<u8> {
     format!("probant/recovery/v1/{what}/{name}").into_bytes()
 }
 
+/// Creates `dir` and its parents if missing, the owner's alone (mode 0700
+/// on Unix): recovery notes and export registers name what is in flight.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), Error> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(Error::io(dir))
+}
+
 /// Writes `bytes` to a new file at `path` and syncs it and its directory.
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let written = std::fs::File::create_new(path).and_then(|mut f| {
         std::io::Write::write_all(&mut f, bytes)?;
         f.sync_all()?;
@@ -95,11 +105,7 @@ impl Vault {
     /// and starts this one; [`Vault::recover_interrupted_ingests`] then
     /// undoes what was left. The CLI keeps them in the home.
     pub fn with_recovery(mut self, dir: &Path) -> Result<Self, Error> {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir.join(INTENTS)).map_err(Error::io(dir))?;
+        create_private_dir(&dir.join(INTENTS))?;
         let marker = dir.join(SESSION);
         let killed_session = match std::fs::read(&marker) {
             Ok(sealed) => Some(self.session_start(&sealed)),
