@@ -1198,3 +1198,89 @@ fn a_lossy_migration_is_refused_unless_allowed_ar_20_12() {
     )
     .assert_fails_with("is not recorded as TIFF");
 }
+
+/// Ctrl-C (a real SIGINT) in the middle of an export: exit 130, no bag,
+/// no partial directory (records in clear) and no register entry left,
+/// and a `record.export` failure per version saying nothing was delivered.
+#[test]
+fn ctrl_c_stops_an_export_leaving_nothing() {
+    let (sb, a) = ready();
+    let src = sb.path("many");
+    std::fs::create_dir(&src).unwrap();
+    let line = "Attest voor de sociale zekerheid, bladzijde na bladzijde.\n";
+    for i in 0..60 {
+        std::fs::write(src.join(format!("{i:03}.txt")), line.repeat(40_000)).unwrap();
+    }
+    let args = [
+        "ingest",
+        s(&src),
+        "--subject",
+        NISS,
+        "--type",
+        "scan",
+        "--original-id",
+        "BATCH",
+        "--classification",
+        "internal",
+    ];
+    sb.at(&a, &args).assert_ok();
+    let out = sb.path("out");
+    std::fs::create_dir(&out).unwrap();
+    for attempt in 0..10 {
+        let bag = out.join(format!("bag-{attempt}"));
+        let mut child = sb
+            .command_at(&a, &["export", "--all", "-o", s(&bag)])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut signalled = false;
+        while child.try_wait().unwrap().is_none() {
+            let started = partial_bags(&out).iter().any(|p| {
+                p.join("data/records")
+                    .read_dir()
+                    .is_ok_and(|mut d| d.next().is_some())
+            });
+            if started {
+                let kill = std::process::Command::new("kill")
+                    .args(["-INT", &child.id().to_string()])
+                    .status()
+                    .unwrap();
+                assert!(kill.success());
+                signalled = true;
+                break;
+            }
+        }
+        let done = child.wait_with_output().unwrap();
+        if !signalled || done.status.code() == Some(0) {
+            if bag.exists() {
+                std::fs::remove_dir_all(&bag).unwrap(); // finished first: again
+            }
+            continue;
+        }
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(130), "{stderr}");
+        assert!(stderr.contains("interrupted"), "{stderr}");
+        assert!(!bag.exists() && partial_bags(&out).is_empty());
+        let names: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().collect();
+        assert!(names.is_empty(), "nothing beside: {names:?}");
+        let register = std::fs::read_dir(a.join("exports-running"))
+            .unwrap()
+            .count();
+        assert_eq!(register, 0);
+        let entries = sb.entries(&a);
+        let undelivered = entries
+            .iter()
+            .filter(|e| {
+                e["action"] == "record.export"
+                    && e["outcome"] == "failure"
+                    && e["malfunction"]
+                        .as_str()
+                        .is_some_and(|m| m.starts_with("nothing delivered"))
+            })
+            .count();
+        assert_eq!(undelivered, 60, "one per version");
+        return;
+    }
+    panic!("no export could be interrupted in the middle");
+}

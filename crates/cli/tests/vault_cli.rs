@@ -1118,3 +1118,56 @@ fn a_killed_ingest_is_undone_by_the_next_command_and_verify_is_clean() {
     }
     panic!("no kill left anything to undo in 20 attempts");
 }
+
+/// Ctrl-C (a real SIGINT) in the middle of a directory ingest: the batch
+/// in flight finishes, the run exits with 130 and says so, every printed
+/// record is kept, the contents stored ahead are deleted and journaled as
+/// "nothing stored", and the home is consistent without any recovery.
+#[test]
+fn ctrl_c_stops_an_ingest_after_its_batch_in_flight() {
+    use std::io::BufRead;
+    let (sb, home) = ready();
+    let src = sb.path("many");
+    std::fs::create_dir(&src).unwrap();
+    let line = "Attest voor de sociale zekerheid, bladzijde na bladzijde.\n";
+    for i in 0..400 {
+        std::fs::write(src.join(format!("{i:03}.txt")), line.repeat(2_000)).unwrap();
+    }
+    let mut args = vec!["ingest"];
+    args.extend(meta(s(&src), "STOPPED"));
+    args.push("--json");
+    let mut child = sb
+        .command_at(&home, &args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a first record").unwrap();
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let acknowledged: Vec<Value> = std::iter::once(first)
+        .chain(lines.map_while(Result::ok))
+        .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
+        .filter(|doc| doc["ok"] == true)
+        .collect();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if acknowledged.len() == 400 {
+        return; // it had finished before the signal: nothing to judge
+    }
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(acknowledged.len() % 64, 0, "whole batches only");
+    let next = sb.at(&home, &["search", "--original-id", "none", "--json"]);
+    assert!(!next.stderr.contains("was killed"), "{next:#?}");
+    let verify = sb.at(&home, &["verify"]);
+    assert_eq!(verify.code, 0, "{verify:#?}");
+    assert_eq!(blob_files(&home), acknowledged.len());
+    for doc in &acknowledged {
+        assert_eq!(show(&sb, &home, &id_of(doc))[0]["sha256"], doc["sha256"]);
+    }
+}
