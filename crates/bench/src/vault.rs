@@ -343,7 +343,7 @@ fn small_files(vault: &Vault, dir: &Path, n: usize) -> Result<()> {
 /// documents are measured once that has passed: this probes the cost (files
 /// kept, since deleting them would add to the problem), waits while it is
 /// high (up to [`SETTLE_LIMIT`]), and returns the last cost, in µs.
-fn settle_file_creation(dir: &Path) -> Result<f64> {
+pub(crate) fn settle_file_creation(dir: &Path) -> Result<f64> {
     let started = Instant::now();
     for probe in 0.. {
         let probe_dir = dir.join(format!("create-probe-{probe}"));
