@@ -20,7 +20,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{fails_unchanged, flip_byte, single_json_line, Run, Sandbox, ACTOR};
+use common::{
+    blob_files, catalogued, fails_unchanged, flip_byte, single_json_line, Run, Sandbox, ACTOR,
+};
 use serde_json::{json, Value};
 
 const NISS: &str = "85073003328";
@@ -1283,4 +1285,65 @@ fn ctrl_c_stops_an_export_leaving_nothing() {
         return;
     }
     panic!("no export could be interrupted in the middle");
+}
+
+/// A real SIGKILL in the middle of an import: the next command on the
+/// receiving home undoes what the killed import had stored or journaled
+/// without cataloguing it (the same recovery as a killed ingest), and
+/// `verify` finds that home consistent.
+#[test]
+fn a_killed_import_is_undone_by_the_next_command() {
+    let (sb, a) = ready();
+    let src = sb.path("many");
+    std::fs::create_dir(&src).unwrap();
+    let line = "Attest voor de sociale zekerheid, bladzijde na bladzijde.\n";
+    for i in 0..300 {
+        std::fs::write(src.join(format!("{i:03}.txt")), line.repeat(4_000)).unwrap();
+    }
+    let args = [
+        "ingest",
+        s(&src),
+        "--subject",
+        NISS,
+        "--type",
+        "scan",
+        "--original-id",
+        "BATCH",
+        "--classification",
+        "internal",
+    ];
+    sb.at(&a, &args).assert_ok();
+    let bag = sb.path("bag");
+    sb.at(&a, &["export", "--all", "-o", s(&bag)]).assert_ok();
+    for attempt in 0..20 {
+        let b = sb.path(&format!("b-{attempt}"));
+        sb.init(&b, &[]);
+        let mut child = sb
+            .command_at(&b, &["import", s(&bag)])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        while child.try_wait().unwrap().is_none() {
+            let stored = b
+                .join("blobs/records")
+                .read_dir()
+                .is_ok_and(|shards| shards.flatten().count() > 8);
+            if stored {
+                child.kill().unwrap(); // SIGKILL
+                break;
+            }
+        }
+        child.wait().unwrap();
+        if blob_files(&b) == catalogued(&b) {
+            continue; // finished, or killed with nothing to undo: again
+        }
+        let next = sb.at(&b, &["search", "--original-id", "none", "--json"]);
+        assert!(next.stderr.contains("was killed; undone"), "{next:#?}");
+        let verify = sb.at(&b, &["verify"]);
+        assert_eq!(verify.code, 0, "{verify:#?}");
+        assert_eq!(blob_files(&b), catalogued(&b));
+        return;
+    }
+    panic!("no import could be killed with something to undo in 20 attempts");
 }

@@ -6,6 +6,7 @@
 //! Every failure is checked for its exit status, its message, an empty
 //! stdout (no data leaves) and, where a home exists, for leaving the home's
 //! files unchanged byte for byte.
+#[allow(dead_code)]
 mod common;
 
 use std::os::unix::fs::PermissionsExt;

@@ -17,7 +17,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{fails_unchanged, flip_byte, list_files, single_json_line, Run, Sandbox};
+use common::{
+    blob_files, catalogued, fails_unchanged, flip_byte, list_files, single_json_line, Run, Sandbox,
+};
 use serde_json::{json, Value};
 
 /// A valid (made-up) national number, and the same with separators.
@@ -1030,27 +1032,6 @@ fn init_then_ingest_and_get_need_no_configuration() {
     let (r, out) = get(&sb, &home, &id, "scan.tiff", &[]);
     r.assert_ok();
     assert!(read(&out) == read(&sample("scan-page-001.tiff")));
-}
-
-/// Catalogued versions, read straight from the SQLite file (python3's
-/// sqlite3 module), without opening the home.
-fn catalogued(home: &Path) -> usize {
-    let code = "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\n\
-                print(c.execute('SELECT count(*) FROM records').fetchone()[0])";
-    let out = Command::new("python3")
-        .args(["-c", code])
-        .arg(home.join("catalog.sqlite"))
-        .output()
-        .expect("python3 (with its sqlite3 module) runs");
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-}
-
-/// Published blobs (not object_store's `<key>#<n>` staging files).
-fn blob_files(home: &Path) -> usize {
-    list_files(&home.join("blobs/records"))
-        .iter()
-        .filter(|p| !s(p).contains('#'))
-        .count()
 }
 
 /// A real SIGKILL in the middle of a directory ingest (DESIGN reliability

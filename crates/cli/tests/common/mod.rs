@@ -362,3 +362,24 @@ impl probant_journal::Sealer for RingSealer {
         self.0.open(aad, sealed).ok()
     }
 }
+
+/// Catalogued versions, read straight from the SQLite file (python3's
+/// sqlite3 module), without opening the home.
+pub fn catalogued(home: &Path) -> usize {
+    let code = "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\n\
+                print(c.execute('SELECT count(*) FROM records').fetchone()[0])";
+    let out = Command::new("python3")
+        .args(["-c", code])
+        .arg(home.join("catalog.sqlite"))
+        .output()
+        .expect("python3 (with its sqlite3 module) runs");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+/// Published blobs (not object_store's `<key>#<n>` staging files).
+pub fn blob_files(home: &Path) -> usize {
+    list_files(&home.join("blobs/records"))
+        .iter()
+        .filter(|p| !p.to_string_lossy().contains('#'))
+        .count()
+}
