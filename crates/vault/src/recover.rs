@@ -174,80 +174,98 @@ impl Vault {
         Ok(Intent(Some(path)))
     }
 
-    /// Undoes what a killed process left (see the module documentation)
-    /// and journals each version undone as a failure. For the opening of a
-    /// home, before anything else is done with it. Without recovery notes,
-    /// does nothing.
+    /// Undoes what a killed process left (see the module documentation):
+    /// journals each version undone as a failure first, then deletes its
+    /// blob, then drops the intents (killed again midway, the next opening
+    /// journals and deletes what is left: an entry may repeat, none is
+    /// missing). An intent that does not unseal (altered, or from another
+    /// home) is journaled as a malfunction and dropped; `verify` reports
+    /// what its batch may have left. For the opening of a home, before
+    /// anything else is done with it. Without recovery notes, does nothing.
     pub fn recover_interrupted_ingests(&self, ctx: &Ctx) -> Result<Recovered, Error> {
         let Some(recovery) = &self.recovery else {
             return Ok(Recovered::default());
         };
-        let mut undone = Vec::new();
-        let mut recovered = Recovered::default();
-        for path in intent_files(&recovery.dir.join(INTENTS))? {
-            for v in self.read_intent(&path)? {
+        let intents = intent_files(&recovery.dir.join(INTENTS))?;
+        let mut undo: Vec<(String, u32, String, &str)> = Vec::new();
+        let mut events = Vec::new();
+        for path in &intents {
+            let Some(intended) = self.read_intent(path) else {
+                events.push(self.unreadable_intent_event(ctx, path));
+                continue;
+            };
+            for v in intended {
                 if self.catalog.get(&v.record, Some(v.version))?.is_none() {
-                    self.delete_if_present(&v.blob)?;
-                    undone.push((v.record, v.version, UNCATALOGUED));
-                    recovered.uncatalogued += 1;
+                    undo.push((v.record, v.version, v.blob, UNCATALOGUED));
                 }
             }
         }
+        let uncatalogued = undo.len();
         if let Some(since) = recovery.killed_session {
-            for (record, version) in self.unrecorded_since(since - CLOCK_SLACK)? {
-                undone.push((record, version, UNRECORDED));
-                recovered.unrecorded += 1;
+            for (record, version, blob) in self.unrecorded_since(since - CLOCK_SLACK)? {
+                if !undo.iter().any(|(_, _, b, _)| *b == blob) {
+                    undo.push((record, version, blob, UNRECORDED));
+                }
             }
         }
-        let events: Vec<Event> = undone
-            .iter()
-            .map(|(record, version, why)| self.undone_event(ctx, record, *version, why))
-            .collect();
+        events.extend(
+            undo.iter()
+                .map(|(record, version, _, why)| self.undone_event(ctx, record, *version, why)),
+        );
         if !events.is_empty() {
             self.journal.append_all(&events)?;
         }
-        for path in intent_files(&recovery.dir.join(INTENTS))? {
+        for (_, _, blob, _) in &undo {
+            self.delete_if_present(blob)?;
+        }
+        for path in intents {
             let _ = std::fs::remove_file(path);
         }
-        Ok(recovered)
+        Ok(Recovered {
+            uncatalogued,
+            unrecorded: undo.len() - uncatalogued,
+        })
     }
 
-    /// The versions an intent names; one that does not unseal is an error
-    /// (altered: its batch cannot be told, and is left for `verify`).
-    fn read_intent(&self, path: &Path) -> Result<Vec<Intended>, Error> {
+    /// The versions an intent names, if it unseals.
+    fn read_intent(&self, path: &Path) -> Option<Vec<Intended>> {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let bytes = std::fs::read(path).map_err(Error::io(path))?;
-        self.catalog_sealer
-            .open(&aad(INTENTS, name), &bytes)
-            .ok()
-            .and_then(|json| serde_json::from_slice(&json).ok())
-            .ok_or_else(|| Error::Integrity {
-                detail: format!("the ingest intent {} does not unseal", path.display()),
-            })
+        let bytes = std::fs::read(path).ok()?;
+        let json = self.catalog_sealer.open(&aad(INTENTS, name), &bytes).ok()?;
+        serde_json::from_slice(&json).ok()
     }
 
-    /// Deletes the blobs that no catalog row names and that were written at
-    /// or after `since`; returns the versions their keys name.
-    fn unrecorded_since(&self, since: SystemTime) -> Result<Vec<(String, u32)>, Error> {
+    fn unreadable_intent_event(&self, ctx: &Ctx, path: &Path) -> Event {
+        let mut e = self.event(ctx, "record.ingest", Outcome::Failure, Resource::default());
+        e.malfunction = Some(format!(
+            "the ingest intent {} does not unseal (altered, or from another home): what its batch left is not undone; verify reports it",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("?")
+        ));
+        Self::add_details(&mut e, json!({ "recovery": true }));
+        e
+    }
+
+    /// The blobs that no catalog row names and that were written at or
+    /// after `since`, with the versions their keys name.
+    fn unrecorded_since(&self, since: SystemTime) -> Result<Vec<(String, u32, String)>, Error> {
         let mut known = std::collections::HashSet::new();
         self.catalog.for_each(&mut |row| {
             known.insert(row.blob_key);
             Ok(())
         })?;
-        let mut removed = Vec::new();
+        let mut found = Vec::new();
         for key in self.blobs.list()? {
             if known.contains(key.as_str()) {
                 continue;
             }
-            let Some(version) = version_of_blob(key.as_str()) else {
+            let Some((record, version)) = version_of_blob(key.as_str()) else {
                 continue; // not a record's blob: not ours to judge
             };
             if self.blobs.modified(&key)? >= since {
-                self.blobs.delete(&key)?;
-                removed.push(version);
+                found.push((record, version, key.to_string()));
             }
         }
-        Ok(removed)
+        Ok(found)
     }
 
     fn delete_if_present(&self, key: &str) -> Result<(), Error> {
@@ -437,6 +455,12 @@ mod tests {
         let session = std::fs::read(dir.join("recovery").join(SESSION)).unwrap();
         drop(v);
         std::fs::write(dir.join("recovery").join(SESSION), session).unwrap();
+        // And an intent altered at rest: journaled as a malfunction, dropped.
+        let altered = dir
+            .join("recovery")
+            .join(INTENTS)
+            .join(uuid::Uuid::new_v4().to_string());
+        std::fs::write(&altered, b"not sealed by this home").unwrap();
 
         let v = vault(&dir);
         let recovered = v.recover_interrupted_ingests(&ctx()).unwrap();
@@ -482,7 +506,11 @@ mod tests {
                 s.row.record_id.clone().into(),
             )
         };
+        let unreadable = undone.iter().position(|(_, _, record)| record.is_null());
+        assert!(unreadable.is_some(), "the altered intent is journaled");
+        undone.remove(unreadable.unwrap());
         assert_eq!(undone, [failure(&batch[0].1), failure(&ahead)]);
+        assert!(!altered.exists());
         assert!(intent_files(&dir.join("recovery").join(INTENTS))
             .unwrap()
             .is_empty());
