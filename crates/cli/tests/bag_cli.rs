@@ -802,6 +802,24 @@ fn partial_bags(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Ingests `count` text files of `lines` lines (original ids `BATCH/…`).
+fn ingest_many(sb: &Sandbox, home: &Path, count: usize, lines: usize) {
+    let src = sb.many_texts(count, lines);
+    let args = [
+        "ingest",
+        s(&src),
+        "--subject",
+        NISS,
+        "--type",
+        "scan",
+        "--original-id",
+        "BATCH",
+        "--classification",
+        "internal",
+    ];
+    sb.at(home, &args).assert_ok();
+}
+
 /// A real SIGKILL in the middle of an export leaves its partial bag, with
 /// records in clear (mode 0700); the next command on the home, whatever it
 /// is, removes it, says so, and journals that the killed export delivered
@@ -809,28 +827,7 @@ fn partial_bags(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn a_killed_exports_partial_bag_is_removed_by_the_next_command() {
     let (sb, a) = ready();
-    let src = sb.path("many");
-    std::fs::create_dir(&src).unwrap();
-    let line = "Attest voor de sociale zekerheid, bladzijde na bladzijde.\n";
-    for i in 0..60 {
-        std::fs::write(src.join(format!("{i:03}.txt")), line.repeat(40_000)).unwrap();
-    }
-    sb.at(
-        &a,
-        &[
-            "ingest",
-            s(&src),
-            "--subject",
-            NISS,
-            "--type",
-            "scan",
-            "--original-id",
-            "BATCH",
-            "--classification",
-            "internal",
-        ],
-    )
-    .assert_ok();
+    ingest_many(&sb, &a, 60, 40_000);
     let out = sb.path("out");
     std::fs::create_dir(&out).unwrap();
     let mut killed = false;
@@ -1207,25 +1204,7 @@ fn a_lossy_migration_is_refused_unless_allowed_ar_20_12() {
 #[test]
 fn ctrl_c_stops_an_export_leaving_nothing() {
     let (sb, a) = ready();
-    let src = sb.path("many");
-    std::fs::create_dir(&src).unwrap();
-    let line = "Attest voor de sociale zekerheid, bladzijde na bladzijde.\n";
-    for i in 0..60 {
-        std::fs::write(src.join(format!("{i:03}.txt")), line.repeat(40_000)).unwrap();
-    }
-    let args = [
-        "ingest",
-        s(&src),
-        "--subject",
-        NISS,
-        "--type",
-        "scan",
-        "--original-id",
-        "BATCH",
-        "--classification",
-        "internal",
-    ];
-    sb.at(&a, &args).assert_ok();
+    ingest_many(&sb, &a, 60, 40_000);
     let out = sb.path("out");
     std::fs::create_dir(&out).unwrap();
     for attempt in 0..10 {
@@ -1294,25 +1273,7 @@ fn ctrl_c_stops_an_export_leaving_nothing() {
 #[test]
 fn a_killed_import_is_undone_by_the_next_command() {
     let (sb, a) = ready();
-    let src = sb.path("many");
-    std::fs::create_dir(&src).unwrap();
-    let line = "Attest voor de sociale zekerheid, bladzijde na bladzijde.\n";
-    for i in 0..300 {
-        std::fs::write(src.join(format!("{i:03}.txt")), line.repeat(4_000)).unwrap();
-    }
-    let args = [
-        "ingest",
-        s(&src),
-        "--subject",
-        NISS,
-        "--type",
-        "scan",
-        "--original-id",
-        "BATCH",
-        "--classification",
-        "internal",
-    ];
-    sb.at(&a, &args).assert_ok();
+    ingest_many(&sb, &a, 300, 4_000);
     let bag = sb.path("bag");
     sb.at(&a, &["export", "--all", "-o", s(&bag)]).assert_ok();
     for attempt in 0..20 {

@@ -1044,12 +1044,7 @@ fn init_then_ingest_and_get_need_no_configuration() {
 fn a_killed_ingest_is_undone_by_the_next_command_and_verify_is_clean() {
     use std::io::BufRead;
     let sb = Sandbox::new();
-    let src = sb.path("many");
-    std::fs::create_dir(&src).unwrap();
-    let line = "Attest voor de sociale zekerheid, bladzijde na bladzijde.\n";
-    for i in 0..400 {
-        std::fs::write(src.join(format!("{i:03}.txt")), line.repeat(2_000)).unwrap();
-    }
+    let src = sb.many_texts(400, 2_000);
     let mut args = vec!["ingest"];
     args.extend(meta(s(&src), "KILLED"));
     args.push("--json");
@@ -1108,12 +1103,7 @@ fn a_killed_ingest_is_undone_by_the_next_command_and_verify_is_clean() {
 fn ctrl_c_stops_an_ingest_after_its_batch_in_flight() {
     use std::io::BufRead;
     let (sb, home) = ready();
-    let src = sb.path("many");
-    std::fs::create_dir(&src).unwrap();
-    let line = "Attest voor de sociale zekerheid, bladzijde na bladzijde.\n";
-    for i in 0..400 {
-        std::fs::write(src.join(format!("{i:03}.txt")), line.repeat(2_000)).unwrap();
-    }
+    let src = sb.many_texts(400, 2_000);
     let mut args = vec!["ingest"];
     args.extend(meta(s(&src), "STOPPED"));
     args.push("--json");

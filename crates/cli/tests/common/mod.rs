@@ -50,6 +50,18 @@ impl Sandbox {
         self.dir.path().join(rel)
     }
 
+    /// `<sandbox>/many/000.txt`…: `count` text files of `lines` lines (58
+    /// bytes each), for runs long enough to be interrupted.
+    pub fn many_texts(&self, count: usize, lines: usize) -> PathBuf {
+        let dir = self.path("many");
+        std::fs::create_dir(&dir).expect("mkdir many");
+        let line = "Attest voor de sociale zekerheid, bladzijde na bladzijde.\n";
+        for i in 0..count {
+            std::fs::write(dir.join(format!("{i:03}.txt")), line.repeat(lines)).expect("write");
+        }
+        dir
+    }
+
     /// The default home of a test: `<sandbox>/home`.
     pub fn home(&self) -> PathBuf {
         self.path("home")
