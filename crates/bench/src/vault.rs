@@ -345,7 +345,9 @@ fn small_files(vault: &Vault, dir: &Path, n: usize) -> Result<()> {
 /// high (up to [`SETTLE_LIMIT`]), and returns the last cost, in µs.
 pub(crate) fn settle_file_creation(dir: &Path) -> Result<f64> {
     let started = Instant::now();
-    for probe in 0.. {
+    let mut probe = 0;
+    loop {
+        probe += 1;
         let probe_dir = dir.join(format!("create-probe-{probe}"));
         std::fs::create_dir(&probe_dir)?;
         let t = Instant::now();
@@ -363,7 +365,6 @@ pub(crate) fn settle_file_creation(dir: &Path) -> Result<f64> {
         );
         std::thread::sleep(SETTLE_PAUSE);
     }
-    unreachable!("the loop returns")
 }
 
 /// Empty files created per probe of [`settle_file_creation`].

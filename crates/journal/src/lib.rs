@@ -20,14 +20,16 @@
 //! The Merkle work is pure ([`integrate`]); crypto (sealing, signing) and the
 //! clock come in through traits, so this crate links no crypto library.
 //! Entries are stamped in UTC; [`civil`] gives the Belgian civil date that
-//! day-based rules (validity, AR-17's day of recording) are decided on.
+//! day-based rules (validity, AR-17's day of recording) are decided on;
+//! [`fsutil`] its durable file writes (the vault's recovery notes use them
+//! too).
 #![forbid(unsafe_code)]
 
 mod check;
 pub mod civil;
 pub mod entry;
 mod error;
-mod fsutil;
+pub mod fsutil;
 mod history;
 pub mod integrate;
 mod journal;

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use probant_catalog::RecordRow;
-use probant_journal::{Event, Outcome, Published, Resource};
+use probant_journal::{civil, Event, Outcome, Published, Resource};
 use probant_verify::bag::{self, PayloadFile, METADATA_SHA256};
 use probant_verify::hash::{sha256, to_hex, Hash};
 use probant_verify::InclusionProof;
@@ -454,7 +454,7 @@ impl Vault {
             format!("{vkey}\n").as_bytes(),
         )?);
         let info = self.bag_info(vkey.name(), published.size, export_id, versions.len());
-        let today = crate::ingest::format_date(probant_journal::civil::belgian_today());
+        let today = civil::format_date(civil::belgian_today());
         let tags = bag::tag_files(&payload, &info, &today)
             .map_err(|e| Error::invalid("bag-info.txt", e.to_string()))?;
         for (name, bytes) in tags {

@@ -12,7 +12,7 @@ use probant_catalog::RecordRow;
 use probant_crypto::{DataKey, EncryptingWriter, StreamSummary};
 use probant_formats::{FormatError, Identification};
 use probant_identifiers::PersonNumber;
-use probant_journal::{Event, Outcome, Resource};
+use probant_journal::{civil, Event, Outcome, Resource};
 use serde_json::json;
 use time::Date;
 
@@ -726,7 +726,7 @@ impl Vault {
                 .map(|t| self.seal_field(id, v, "title", t.as_bytes())),
             original_id: self.original_id_index(&req.original_id),
             original_destroyed: None,
-            created: format_date(checked.created),
+            created: civil::format_date(checked.created),
             recorded: probant_journal::entry::format_time(now_micros()),
             recorded_late: checked.today > checked.created,
             controller: self.policy.institution.controller.clone(),
@@ -734,7 +734,7 @@ impl Vault {
             place: self.policy.institution.place.clone(),
             classification: req.classification.clone(),
             retention_class: req.retention.clone(),
-            retention_due: format_date(checked.due),
+            retention_due: civil::format_date(checked.due),
             legal_hold: false,
             format: serde_json::to_string(c.format)
                 .map_err(|e| Error::invalid("format", e.to_string()))?,
@@ -755,11 +755,6 @@ pub(crate) fn now_micros() -> i64 {
     probant_journal::SystemClock.now_micros()
 }
 
-/// YYYY-MM-DD.
-pub(crate) fn format_date(d: Date) -> String {
-    probant_journal::civil::format_date(d)
-}
-
 /// Metadata checked before anything is stored.
 pub(crate) struct Checked {
     pub person: PersonNumber,
@@ -776,7 +771,7 @@ impl Vault {
         check_text("--original-id", &req.original_id, 256)?;
         self.policy.classification(&req.classification)?;
         // AR-17 compares Belgian days: 00:30 in Brussels is the next day.
-        let today = probant_journal::civil::belgian_today();
+        let today = civil::belgian_today();
         let created = match &req.created {
             None => today,
             Some(d) => parse_date(d)

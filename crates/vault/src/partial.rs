@@ -323,10 +323,10 @@ impl Vault {
     /// Removes what exports killed before their bag was complete left
     /// (records in clear), wherever they wrote, and journals for each that
     /// nothing was delivered; returns what was removed (partial
-    /// directories, lone lock files). For
-    /// the opening of a home: with one process per home (the journal's
-    /// lock), no registered export is still running, and a lock that is
-    /// held anyway is left alone. Without a register, does nothing.
+    /// directories, lone lock files). For the opening of a home: with one
+    /// process per home (the journal's lock), no registered export is still
+    /// running, and a lock that is held anyway is left alone. Without a
+    /// register, does nothing.
     ///
     /// An entry that does not unseal (altered, or from another home) cannot
     /// say where its export wrote: it is journaled as a malfunction of that

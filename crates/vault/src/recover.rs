@@ -1,6 +1,7 @@
 //! Recovery from a process killed while it stored records (`kill -9`, a
 //! power loss): after it, nothing half-done may remain and `verify` must
-//! find the vault consistent, with the journal saying what was undone.
+//! find the vault consistent (AR-3.3, AR-13.1), with the journal saying
+//! what was undone (AR-3.5).
 //!
 //! Two things can be left. **A batch journaled but not catalogued**: its
 //! entries say the versions were stored, but the catalog transaction never
@@ -49,6 +50,14 @@ struct Intended {
     record: String,
     version: u32,
     blob: String,
+}
+
+/// A version to undo: its blob, and why (the malfunction journaled).
+struct Undo {
+    record: String,
+    version: u32,
+    blob: String,
+    why: &'static str,
 }
 
 /// What recovery undid.
@@ -119,19 +128,7 @@ impl Vault {
         let sealed = self
             .catalog_sealer
             .seal(&aad(SESSION, SESSION), now.to_string().as_bytes());
-        // A note killed before its rename is not one: left-overs go.
-        for entry in std::fs::read_dir(dir).map_err(Error::io(dir))?.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with(&format!("{SESSION}.")) && name.ends_with(".tmp") {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-        let fresh = dir.join(format!("{SESSION}.{}.tmp", uuid::Uuid::new_v4()));
-        write_synced(&fresh, &sealed)?;
-        std::fs::rename(&fresh, &marker)
-            .and_then(|()| std::fs::File::open(dir)?.sync_all())
-            .map_err(Error::io(&marker))?;
+        probant_journal::fsutil::write_durably(&marker, &sealed)?;
         self.recovery = Some(RecoveryDir {
             dir: dir.to_owned(),
             killed_session,
@@ -187,7 +184,7 @@ impl Vault {
             return Ok(Recovered::default());
         };
         let intents = intent_files(&recovery.dir.join(INTENTS))?;
-        let mut undo: Vec<(String, u32, String, &str)> = Vec::new();
+        let mut undo: Vec<Undo> = Vec::new();
         let mut events = Vec::new();
         for path in &intents {
             let Some(intended) = self.read_intent(path) else {
@@ -196,27 +193,37 @@ impl Vault {
             };
             for v in intended {
                 if self.catalog.get(&v.record, Some(v.version))?.is_none() {
-                    undo.push((v.record, v.version, v.blob, UNCATALOGUED));
+                    undo.push(Undo {
+                        record: v.record,
+                        version: v.version,
+                        blob: v.blob,
+                        why: UNCATALOGUED,
+                    });
                 }
             }
         }
         let uncatalogued = undo.len();
         if let Some(since) = recovery.killed_session {
             for (record, version, blob) in self.unrecorded_since(since - CLOCK_SLACK)? {
-                if !undo.iter().any(|(_, _, b, _)| *b == blob) {
-                    undo.push((record, version, blob, UNRECORDED));
+                if !undo.iter().any(|u| u.blob == blob) {
+                    undo.push(Undo {
+                        record,
+                        version,
+                        blob,
+                        why: UNRECORDED,
+                    });
                 }
             }
         }
         events.extend(
             undo.iter()
-                .map(|(record, version, _, why)| self.undone_event(ctx, record, *version, why)),
+                .map(|u| self.undone_event(ctx, &u.record, u.version, u.why)),
         );
         if !events.is_empty() {
             self.journal.append_all(&events)?;
         }
-        for (_, _, blob, _) in &undo {
-            self.delete_if_present(blob)?;
+        for u in &undo {
+            self.delete_if_present(&u.blob)?;
         }
         for path in intents {
             let _ = std::fs::remove_file(path);

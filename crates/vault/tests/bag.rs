@@ -226,7 +226,13 @@ fn the_export_register_holds_running_exports_only() {
             &Selection::Records(ids.clone()),
             &bag,
             &mut |_, _| {
-                seen.push(names(&register).len());
+                let entries = names(&register);
+                for name in &entries {
+                    let bytes = std::fs::read(register.join(name)).unwrap();
+                    let path_in_clear = bytes.windows(11).any(|w| w == b"85073003328");
+                    assert!(!path_in_clear, "the path is sealed");
+                }
+                seen.push(entries.len());
                 true
             },
         )

@@ -311,17 +311,6 @@ impl BlobStore for LocalBlobStore {
 }
 
 impl Inner {
-    /// After publication: this crate's own syncs, independent of
-    /// object_store's `with_fsync` (see the crate root).
-    ///
-    /// The content was synced under its staging name (object_store, with
-    /// `with_fsync(true)`), and publication is a hard link, so the blob's
-    /// parent directory is synced every time: it holds the new name. Its
-    /// ancestors need a sync only when one of them may have just been
-    /// created (object_store syncs only the directories it saw as new, which
-    /// misses one created concurrently by another thread), so each is synced
-    /// once per process, the first time a blob is published below it. (One
-    /// writer process per home is enforced by the journal's lock.)
     /// Asks the kernel to drop a durable blob's pages from the page cache.
     /// A vault keeps what it writes: without this, every large ingest grows
     /// the page cache by the blob's size with ciphertext nobody reads soon,
@@ -338,6 +327,17 @@ impl Inner {
         let _ = key;
     }
 
+    /// After publication: this crate's own syncs, independent of
+    /// object_store's `with_fsync` (see the crate root).
+    ///
+    /// The content was synced under its staging name (object_store, with
+    /// `with_fsync(true)`), and publication is a hard link, so the blob's
+    /// parent directory is synced every time: it holds the new name. Its
+    /// ancestors need a sync only when one of them may have just been
+    /// created (object_store syncs only the directories it saw as new, which
+    /// misses one created concurrently by another thread), so each is synced
+    /// once per process, the first time a blob is published below it. (One
+    /// writer process per home is enforced by the journal's lock.)
     fn sync_published(&self, key: &BlobKey, parent_synced: bool) -> Result<(), Error> {
         let path = self.root.join(key.as_str());
         let parent = path.parent().unwrap_or(&self.root);
